@@ -1,0 +1,48 @@
+"""The `trainer` command line: a thin layer over the service layer. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from trainer.cli import content as content_cli
+from trainer.errors import ContentError, RunError, UserError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Practise COO phone calls; grade them.")
+app.add_typer(content_cli.app, name="content")
+app.command("settings")(content_cli.show_settings)
+app.command("version")(content_cli.version)
+
+err_console = Console(stderr=True)
+
+
+def main() -> None:
+    """Entry point: user errors print a clear message (exit 2), run failures say so (exit 1); no tracebacks."""
+    try:
+        app(standalone_mode=False)
+    except ContentError as exc:
+        for line in exc.problems:
+            err_console.print(line, markup=False, highlight=False)
+        sys.exit(2)
+    except UserError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)
+    except RunError as exc:
+        err_console.print(f"run failed: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,26 @@
+"""The one place that picks adapters from settings. Everything vendor-specific is imported lazily from here, so
+`import trainer` stays light and a missing optional backend fails only when chosen, with a clear message."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from trainer.settings import Settings
+
+if TYPE_CHECKING:
+    from trainer.ports import LLM, Embedder, PassageSearch
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The process-wide offline embedder (all-MiniLM-L6-v2 int8, ONNX)."""
+    raise NotImplementedError("filled in by the playbook knowledge-base work")
+
+
+def build_passage_store(settings: Settings, embedder: Embedder | None = None) -> PassageSearch:
+    """Chroma PersistentClient under the data dir, or HttpClient when TRAINER_CHROMA_URL is set."""
+    raise NotImplementedError("filled in by the playbook knowledge-base work")
+
+
+def build_llm(settings: Settings) -> LLM:
+    """The configured LLM backend (TRAINER_LLM_BACKEND)."""
+    raise NotImplementedError("filled in by the LLM backends work")
