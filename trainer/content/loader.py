@@ -13,12 +13,14 @@ from pydantic import BaseModel, ValidationError
 
 from trainer.content.models import Persona, Rubric, Transcript
 from trainer.content.prompts import PromptLibrary
+from trainer.moves.catalogue import MoveCatalogue
 from trainer.errors import ContentError, NotFoundError
 
 M = TypeVar("M", bound=BaseModel)
 
 CONTENT_FOLDERS = ("personas", "rubrics", "prompts", "playbooks")
 PLAYBOOK_SUFFIXES = (".md", ".txt")
+MOVES_FILE = "moves.yaml"
 
 
 def _loc(loc: Iterable[Any]) -> str:
@@ -81,6 +83,7 @@ class Content:
     personas: dict[str, Persona]
     rubrics: dict[str, Rubric]
     prompts: PromptLibrary
+    moves: MoveCatalogue
     playbooks: list[Path] = field(default_factory=list)
 
     def persona(self, persona_id: str) -> Persona:
@@ -117,6 +120,7 @@ def load_content(root: Path) -> Content:
     problems += errs
     prompts = PromptLibrary(root / "prompts")
     problems += prompts.problems(root)
+    moves = _load_move_catalogue(root, problems)
     playbooks = sorted(p for p in (root / "playbooks").iterdir() if p.suffix in PLAYBOOK_SUFFIXES)
     for pb in playbooks:
         label = str(pb.relative_to(root))
@@ -131,9 +135,26 @@ def load_content(root: Path) -> Content:
         problems.append("rubrics: (folder): no rubric files (*.yaml)")
     if not playbooks:
         problems.append("playbooks: (folder): no playbook files (*.md, *.txt)")
-    if problems:
+    if problems or moves is None:
         raise ContentError(problems)
-    return Content(root=root, personas=personas, rubrics=rubrics, prompts=prompts, playbooks=playbooks)
+    return Content(root=root, personas=personas, rubrics=rubrics, prompts=prompts, moves=moves, playbooks=playbooks)
+
+
+def _load_move_catalogue(root: Path, problems: list[str]) -> MoveCatalogue | None:
+    path = root / "playbooks" / MOVES_FILE
+    label = f"playbooks/{MOVES_FILE}"
+    if not path.is_file():
+        problems.append(f"{label}: (file): missing move catalogue")
+        return None
+    data, errs = _read_yaml(path, label)
+    if errs:
+        problems += errs
+        return None
+    try:
+        return MoveCatalogue.model_validate(data)
+    except ValidationError as exc:
+        problems += validation_problems(label, exc)
+        return None
 
 
 def load_transcript(path: Path) -> Transcript:

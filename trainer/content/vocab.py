@@ -46,6 +46,7 @@ MoveId = Literal[
     "specific_close",  # working session: who, when, what is mapped; optional
     "vague_close",  # send info, call later, demo push, another call with someone senior
     "clean_exit",  # acknowledges it is not relevant and leaves cleanly
+    "sign_off",  # says goodbye (thanks for your time, speak soon) - with or without a decision
     "off_role",  # tries to make the COO leave its role, or talks to the system, not the COO
 ]
 

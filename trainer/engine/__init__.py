@@ -1,0 +1,1 @@
+"""The simulated COO: a state machine that decides what the COO does next and when the call ends."""

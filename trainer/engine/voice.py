@@ -1,0 +1,256 @@
+"""The COO's voice: the engine's decision, phrased by the configured model, checked, with authored lines as floor.
+
+The model is asked for one act (e.g. "reveal this fact"). Its reply is streamed sentence by sentence through a
+check (in character, never the rep's words, short, on the chosen act); the first failing sentence stops the
+model. When nothing usable came (or the act's content - a fact's numbers, an objection - is missing) the authored
+line for the act is said instead, filled with the persona's facts.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trainer.content.models import Persona, ScenarioSpec, Turn
+from trainer.content.prompts import PromptLibrary
+from trainer.engine.rules import Decision
+from trainer.errors import RunError
+from trainer.ports import LLM, Embedder, LLMRequest, Message
+
+ACT_GUIDANCE: dict[str, str] = {
+    "greet": "answers the phone",
+    "ask_purpose": "asks, a little impatiently, who is calling and what this is about",
+    "grant_time": "gives the caller a couple of minutes to explain",
+    "answer": "answers briefly and non-committally, waiting to hear something concrete",
+    "reveal_fact": "shares one operational fact about their own operation, with its numbers",
+    "raise_objection": "raises an objection",
+    "push_back_theory": "pushes back on product talk or theory and asks what would change on the floor",
+    "test_claim": "questions the caller's claim or proposal and asks what it means in practice",
+    "ask_next_step": "asks what the caller is actually asking for",
+    "accept_session": "agrees to a short working session and asks for the invite",
+    "defer": "brushes the caller off politely: send an email, maybe later",
+    "not_relevant": "says plainly that this is not a problem in their operation",
+    "acknowledge_exit": "thanks the caller for not wasting their time and says goodbye",
+    "redirect_role": "does not play along, stays themselves, and asks why the caller actually rang",
+    "end_call": "ends the call curtly",
+}
+CONTENT_ACTS = {"reveal_fact", "raise_objection", "greet"}
+
+_ASSISTANT = re.compile(
+    r"\b(as an ai|language model|i'?m (just )?an? (ai|assistant|bot)|how (can|may) i (help|assist)|assist you|"
+    r"happy to help|great question|let me know if|feel free|certainly[!,]|i'?m here to help|instructions?|prompt|"
+    r"as a coo,|simulat\w*|role-?play)\b",
+    re.IGNORECASE,
+)
+_SPEAKS_FOR_REP = re.compile(
+    r"\b(our (product|platform|solution|software|tool|company offers)|we offer|i'?m calling (from|about)|"
+    r"this is \w+ from|we (help|work with) (companies|teams|operations))\b",
+    re.IGNORECASE,
+)
+_SPEAKER_TAG = re.compile(r"(?i:\b(rep|caller|salesperson|sales rep|user|assistant|coo)\s*:)|\n\s*[A-Z][a-z]{1,15}\s*:")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+")
+_NUMBER = re.compile(
+    r"\d+(?:[.,]\d+)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|half|quarter)\b",
+    re.IGNORECASE,
+)
+MAX_WORDS = 60
+MAX_SENTENCES = 3
+ON_ACT_FLOOR = 0.25
+ECHO_CEILING = 0.9
+
+
+@dataclass
+class VoiceResult:
+    text: str = ""
+    source: str = "authored"  # model | authored | mixed
+    fallback_reason: str | None = None
+    first_token_s: float | None = None
+    total_s: float = 0.0
+    model: str | None = None
+    rejected: list[str] = field(default_factory=list)
+
+
+def authored_line(decision: Decision, persona: Persona, scenario: ScenarioSpec, rng: random.Random) -> str:
+    """The authored floor for an act, filled with the persona's facts."""
+    if decision.act == "greet":
+        return scenario.opening_line
+    if decision.act == "reveal_fact":
+        return next(f.text for f in scenario.facts if f.id == decision.fact_id)
+    if decision.act == "raise_objection":
+        return next(o.line for o in scenario.objections if o.id == decision.objection_id)
+    options = persona.voice.lines[decision.act]  # type: ignore[index]
+    line = options[rng.randrange(len(options))]
+    return line.format(
+        name=persona.name,
+        first_name=persona.first_name,
+        company=persona.company,
+        industry=persona.industry,
+        rep_name="",
+    )
+
+
+def content_hint(decision: Decision, scenario: ScenarioSpec) -> str | None:
+    if decision.act == "reveal_fact":
+        return next(f.text for f in scenario.facts if f.id == decision.fact_id)
+    if decision.act == "raise_objection":
+        return next(o.line for o in scenario.objections if o.id == decision.objection_id)
+    return None
+
+
+class Voice:
+    def __init__(self, llm: LLM | None, prompts: PromptLibrary, embedder: Embedder | None = None, max_tokens: int = 60):
+        self.llm = llm
+        self.prompts = prompts
+        self.embedder = embedder
+        self.max_tokens = max_tokens
+
+    def speak(
+        self,
+        decision: Decision,
+        persona: Persona,
+        scenario: ScenarioSpec,
+        recent_turns: Sequence[Turn],
+        rng: random.Random,
+        result: VoiceResult,
+    ) -> Iterator[str]:
+        """Yield the COO's words piece by piece; `result` is filled in as it goes (text, source, timing)."""
+        floor = authored_line(decision, persona, scenario, rng)
+        started = time.perf_counter()
+        if self.llm is None or decision.act == "greet":
+            result.text, result.source, result.fallback_reason = (
+                floor,
+                "authored",
+                "no model" if self.llm is None else None,
+            )
+            result.total_s = time.perf_counter() - started
+            yield floor
+            return
+        result.model = self.llm.model_id
+        hint = content_hint(decision, scenario)
+        request = self._request(decision, persona, scenario, recent_turns, hint, rng)
+        references = [hint] if hint else list(persona.voice.lines.get(decision.act, [floor]))  # type: ignore[call-overload]
+        emitted: list[str] = []
+        try:
+            stream = self.llm.stream(request)
+            buffer = ""
+            for chunk in stream:
+                if result.first_token_s is None and chunk:
+                    result.first_token_s = time.perf_counter() - started
+                buffer += chunk
+                buffer, stop = _cut_at_speaker_tag(buffer)
+                parts = _SENTENCE_END.split(buffer)
+                complete, buffer = parts[:-1], parts[-1]
+                for sent in complete:
+                    verdict = self._check(sent, emitted, references, recent_turns)
+                    if verdict:
+                        result.rejected.append(f"{verdict}: {sent!r}")
+                        stop = True
+                        break
+                    emitted.append(sent.strip())
+                    yield (" " if len(emitted) > 1 else "") + sent.strip()
+                if stop or len(emitted) >= MAX_SENTENCES:
+                    buffer = ""
+                    break
+            tail = buffer.strip()
+            if tail and len(emitted) < MAX_SENTENCES and stream.reply.status == "complete":
+                verdict = self._check(tail, emitted, references, recent_turns)
+                if verdict:
+                    result.rejected.append(f"{verdict}: {tail!r}")
+                else:
+                    emitted.append(tail)
+                    yield (" " if len(emitted) > 1 else "") + tail
+            if stream.reply.status != "complete":
+                result.rejected.append(f"stream {stream.reply.status}: {stream.reply.error}")
+        except RunError as exc:
+            result.rejected.append(f"model failed: {exc}")
+        text = " ".join(emitted)
+        if not emitted:
+            result.text, result.source = floor, "authored"
+            result.fallback_reason = result.rejected[0] if result.rejected else "empty reply"
+            yield floor
+        elif hint and not _carries_content(text, hint):
+            result.text, result.source = f"{text} {hint}", "mixed"
+            result.fallback_reason = "the reply missed the act's content; the authored content was added"
+            yield " " + hint
+        else:
+            result.text, result.source = text, "model"
+        result.total_s = time.perf_counter() - started
+
+    def _request(
+        self,
+        decision: Decision,
+        persona: Persona,
+        scenario: ScenarioSpec,
+        recent_turns: Sequence[Turn],
+        hint: str | None,
+        rng: random.Random,
+    ) -> LLMRequest:
+        assert self.llm is not None
+        ctx = {
+            "persona": persona,
+            "scenario": scenario,
+            "act": decision.act,
+            "act_guidance": ACT_GUIDANCE[decision.act],
+            "content_hint": hint or "",
+            "recent_turns": list(recent_turns)[-6:],
+        }
+        seed = rng.randrange(2**31)
+        if self.llm.preferred_style == "completions":
+            prompt = self.prompts.render("coo_voice_completion", **ctx)
+            return LLMRequest(
+                prompt=prompt, max_tokens=self.max_tokens, temperature=0.7, stop=("\nRep:", "\n\n", "Rep:"), seed=seed
+            )
+        system = self.prompts.render("coo_voice_chat", **ctx)
+        messages = [Message("system", system)]
+        for turn in list(recent_turns)[-6:]:
+            # The rep's words are the user's side of the call: data, never instructions.
+            messages.append(Message("user" if turn.speaker == "rep" else "assistant", turn.text))
+        if messages[-1].role != "user":
+            messages.append(Message("user", "(silence on the line)"))
+        return LLMRequest(messages=tuple(messages), max_tokens=self.max_tokens, temperature=0.7, seed=seed)
+
+    def _check(self, sent: str, emitted: list[str], references: list[str], recent_turns: Sequence[Turn]) -> str | None:
+        """Why a sentence may not be said, or None when it is fine."""
+        s = sent.strip()
+        if not s or not re.search(r"[A-Za-z]", s):
+            return "empty"
+        if _ASSISTANT.search(s):
+            return "assistant talk"
+        if _SPEAKS_FOR_REP.search(s):
+            return "speaks for the rep"
+        if len((" ".join(emitted) + " " + s).split()) > MAX_WORDS:
+            return "too long"
+        if re.search(r"[*#`<>{}\[\]|]|https?://", s):
+            return "not speech"
+        if self.embedder is not None:
+            last_rep = next((t.text for t in reversed(recent_turns) if t.speaker == "rep"), "")
+            vecs = self.embedder.embed([s, *references, *([last_rep] if last_rep else [])])
+            on_act = float(np.max(vecs[1 : 1 + len(references)] @ vecs[0]))
+            if not emitted and on_act < ON_ACT_FLOOR:
+                return f"off the act ({on_act:.2f})"
+            if last_rep and float(vecs[-1] @ vecs[0]) > ECHO_CEILING:
+                return "echoes the rep"
+        return None
+
+
+def _cut_at_speaker_tag(buffer: str) -> tuple[str, bool]:
+    m = _SPEAKER_TAG.search(buffer)
+    if m:
+        return buffer[: m.start()], True
+    if "\n" in buffer.strip():
+        return buffer.strip().split("\n", 1)[0], True
+    return buffer, False
+
+
+def _carries_content(text: str, hint: str) -> bool:
+    """A fact must keep its numbers; an objection must keep most of its key words."""
+    numbers = {n.lower() for n in _NUMBER.findall(hint)}
+    if numbers:
+        return any(n.lower() in text.lower() for n in numbers)
+    words = {w for w in re.findall(r"[a-z']{5,}", hint.lower())}
+    return not words or len(words & set(re.findall(r"[a-z']{5,}", text.lower()))) >= max(1, len(words) // 3)

@@ -1,0 +1,1 @@
+"""The understanding layer: reads rep turns into playbook moves and COO turns into signals."""

@@ -1,0 +1,150 @@
+"""The offline reader: lexical cues + embedding similarity to exemplar phrasings, sentence by sentence.
+
+A pure function of the text (and the COO turn before it): the same transcript always reads the same way, so the
+COO engine and the grader agree on what the rep did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from trainer.content.models import Transcript
+from trainer.moves.catalogue import MoveCatalogue
+from trainer.moves.reading import MOVE_THRESHOLD, CallReading, MoveHit, TurnReading
+from trainer.ports import Embedder
+
+_SENTENCE = re.compile(r"[^.!?;]+(?:[.!?;]+|$)")
+
+# Embedding similarity that counts as a paraphrase of an exemplar; cosine of all-MiniLM-L6-v2.
+EMBED_FLOOR = 0.62
+EMBED_FULL = 0.80
+# Moves that only make sense as an answer to something the COO said.
+_NEEDS_COO_PUSHBACK = {"objection_acknowledged", "objection_dismissed"}
+_PUSHBACK_SIGNALS = ("concern", "hedge", "reject")
+# Moves never read from embedding alone: their cue words are the evidence (numbers, names of days, claims).
+_OFFER = re.compile(r"\b(whether|should i|shall i|or should|do you want me to)\b", re.IGNORECASE)
+_LEXICON_ONLY = {"abstract_claim", "specific_close", "vague_close", "off_role", "permission_ask", "disruptive_proposal"}
+
+
+def sentences(text: str) -> list[str]:
+    """Verbatim sentence spans of `text` (stripped), so any of them is a quote of the turn."""
+    return [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+
+
+class MoveReader:
+    def __init__(self, catalogue: MoveCatalogue, embedder: Embedder | None = None):
+        self.catalogue = catalogue
+        self.embedder = embedder
+        self._ex_owner: list[str] = []
+        self._ex_matrix: np.ndarray | None = None
+        if embedder is not None:
+            texts = []
+            for move, spec in catalogue.rep_moves.items():
+                if move in _LEXICON_ONLY:
+                    continue
+                for ex in spec.exemplars:
+                    texts.append(ex)
+                    self._ex_owner.append(move)
+            self._ex_matrix = embedder.embed(texts)
+
+    # ------------------------------------------------------------------ rep turns
+    def read_rep(self, text: str, previous_coo: TurnReading | None = None) -> tuple[MoveHit, ...]:
+        sents = sentences(text) or [text.strip()]
+        found: dict[str, MoveHit] = {}
+        for sent in sents:
+            for move, cues in self.catalogue.compiled_cues.items():
+                matched = [(cue, tag) for cue, tag in cues if cue.search(sent)]
+                if not matched:
+                    continue
+                conf = min(0.95, 0.7 + 0.1 * (len(matched) - 1))
+                tags = tuple(sorted({t for _, t in matched if t}))
+                self._keep(found, MoveHit(move, conf, sent, "lexicon", tags))
+        if self._ex_matrix is not None and self.embedder is not None:
+            sims = self.embedder.embed(sents) @ self._ex_matrix.T  # [sentences, exemplars]
+            for si, sent in enumerate(sents):
+                best: dict[str, float] = {}
+                for ei, move in enumerate(self._ex_owner):
+                    best[move] = max(best.get(move, -1.0), float(sims[si, ei]))
+                for move, sim in best.items():
+                    if sim < EMBED_FLOOR:
+                        continue
+                    conf = 0.5 + 0.45 * min(1.0, (sim - EMBED_FLOOR) / (EMBED_FULL - EMBED_FLOOR))
+                    self._keep(found, MoveHit(move, conf, sent, "embedding"))
+        return self._in_context(found, previous_coo)
+
+    @staticmethod
+    def _keep(found: dict[str, MoveHit], hit: MoveHit) -> None:
+        old = found.get(hit.move)
+        if old is None:
+            found[hit.move] = hit
+            return
+        elements = tuple(sorted(set(old.elements) | set(hit.elements)))
+        best = hit if hit.confidence > old.confidence else old
+        source = old.source if old.source == hit.source else "both"
+        conf = min(0.99, max(old.confidence, hit.confidence) + (0.05 if source == "both" else 0.0))
+        found[hit.move] = MoveHit(hit.move, conf, best.quote, source, elements)
+
+    @staticmethod
+    def _in_context(found: dict[str, MoveHit], previous_coo: TurnReading | None) -> tuple[MoveHit, ...]:
+        """Context rules: answers to pushback need pushback; a close beats the moves it contains."""
+        pushback = previous_coo is not None and (
+            bool(previous_coo.objections) or any(s in previous_coo.signals for s in _PUSHBACK_SIGNALS)
+        )
+        if not pushback:
+            for move in _NEEDS_COO_PUSHBACK:
+                found.pop(move, None)
+        close = found.get("specific_close")
+        if close is not None:
+            strong = {"session", "what"} & set(close.elements)
+            if "vague_close" in found and not strong:
+                found.pop("specific_close")
+            elif not strong and len(close.elements) < 2:
+                found.pop("specific_close")  # a weekday or an invite alone is not a close
+            elif "clean_exit" in found:
+                # "if not, happy to leave it there" inside a close makes the close optional; it is no exit
+                found.pop("clean_exit")
+                found["specific_close"] = MoveHit(
+                    close.move,
+                    close.confidence,
+                    close.quote,
+                    close.source,
+                    tuple(sorted({*close.elements, "optional"})),
+                )
+        exit_hit = found.get("clean_exit")
+        if exit_hit is not None and _OFFER.search(exit_hit.quote):
+            found.pop("clean_exit")  # "or whether I should close it off" offers an exit, it does not take it
+        if "objection_dismissed" in found:
+            found.pop("objection_acknowledged", None)
+        return tuple(sorted(found.values(), key=lambda h: (-h.confidence, h.move)))
+
+    # ------------------------------------------------------------------ COO turns
+    def read_coo(self, text: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        sents = sentences(text) or [text]
+        for name, cues in self.catalogue.compiled_signals.items():
+            for sent in sents:
+                if any(c.search(sent) for c in cues):
+                    out[name] = sent
+                    break
+        return out
+
+    # ------------------------------------------------------------------ whole calls
+    def read_transcript(self, transcript: Transcript) -> CallReading:
+        readings: list[TurnReading] = []
+        previous_coo: TurnReading | None = None
+        for i, turn in enumerate(transcript.turns):
+            if turn.speaker == "rep":
+                readings.append(TurnReading(i, "rep", turn.text, hits=self.read_rep(turn.text, previous_coo)))
+                previous_coo = None
+            else:
+                r = TurnReading(i, "coo", turn.text, signals=self.read_coo(turn.text))
+                readings.append(r)
+                previous_coo = r
+        return CallReading(tuple(readings))
+
+
+def moves_of(hits: Sequence[MoveHit]) -> frozenset[str]:
+    return frozenset(h.move for h in hits if h.confidence >= MOVE_THRESHOLD)
