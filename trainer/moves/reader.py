@@ -100,6 +100,10 @@ class MoveReader:
         if close is not None:
             strong = {"session", "what"} & set(close.elements)
             if "vague_close" in found and not strong:
+                # "send the calculator and a call next Friday" is a vague close that happens to name a day
+                vague = found["vague_close"]
+                merged = tuple(sorted({*vague.elements, *close.elements}))
+                found["vague_close"] = MoveHit(vague.move, vague.confidence, vague.quote, vague.source, merged)
                 found.pop("specific_close")
             elif not strong and len(close.elements) < 2:
                 found.pop("specific_close")  # a weekday or an invite alone is not a close

@@ -1,0 +1,1 @@
+"""The rubric grader: scores from the move reading, verbatim evidence, playbook citations that are checked."""

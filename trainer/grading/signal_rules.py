@@ -1,0 +1,205 @@
+"""The signal grader's rules: the four quality-check scores from the move reading and the COO's reactions.
+
+Anchors (calibration README): each score names what it saw, and quotes the rep's own words. Deterministic.
+Only rep turns earn or lose points; `off_role` (words aimed at the system, not the COO) is ignored for scoring.
+"""
+
+from __future__ import annotations
+
+import re
+
+from trainer.grading.model import CallOutcome, CriterionGrade, Evidence
+from trainer.moves.reading import CallReading, TurnReading
+
+OPERATIONAL = ("relevance_check", "constraint_framing", "flow_question", "symptom_vs_constraint", "grounded_proof",
+               "disruption_reassurance", "relief_vs_redesign")  # fmt: skip
+LAPSES = ("abstract_claim", "feature_pitch", "jargon")
+PITCH = ("feature_pitch", "jargon")
+MONOLOGUE_WORDS = 110
+_OWN_NUMBERS = re.compile(r"\bhow (many|long|often|much)\b|\b\d+\s?(min|minutes|hours?|days?|weeks?|%|per)\b", re.I)
+_SYMPTOM_OBJECTIONS = ("more_staff", "space_bottleneck")
+_DISRUPTION_WORRIES = ("it_will_block", "staff_wont_adopt")
+
+
+def _q(t: TurnReading, move: str) -> Evidence:
+    hit = t.hit(move)
+    return Evidence(t.turn, hit.quote if hit else t.text)
+
+
+def _answers_to(call: CallReading, turns: list[TurnReading]) -> list[tuple[TurnReading, TurnReading | None]]:
+    return [(t, call.next_coo(t.turn)) for t in turns]
+
+
+def operational_terms(call: CallReading) -> CriterionGrade:
+    reps = call.rep()
+    good = [t for t in reps if t.moves & set(OPERATIONAL)]
+    lapses = [t for t in reps if t.moves & set(LAPSES)]
+    pitch = [
+        t for t in reps if t.moves & set(PITCH) or ("abstract_claim" in t.moves and not t.moves & set(OPERATIONAL))
+    ]
+    monologues = [t for t in reps if len(t.text.split()) > MONOLOGUE_WORDS]
+    own_numbers = [t for t in good if _OWN_NUMBERS.search(" ".join(h.quote for h in t.hits))]
+    ev_good = [_q(t, next(m for m in OPERATIONAL if m in t.moves)) for t in good[:2]]
+    ev_bad = [_q(t, next(m for m in LAPSES if m in t.moves)) for t in lapses[:2]]
+    if not good:
+        score, why = (
+            0,
+            "The rep never spoke in operational terms: the talk was product features, jargon or abstract value.",
+        )
+        if not lapses:
+            why = "The rep said nothing operational: no flow, time, handoffs, waiting or staff in any turn."
+    elif len(pitch) >= len(good):
+        score, why = 1, (f"Mostly pitch: {len(pitch)} of {len(reps)} rep turns were product, jargon or abstract claims, "
+                         f"with operational words in only {len(good)}.")  # fmt: skip
+    elif lapses or monologues:
+        kinds = sorted({m.replace("_", " ") for t in lapses for m in t.moves & set(LAPSES)})
+        if monologues:
+            kinds.append("a monologue")
+        score, why = 2, (f"Operational in {len(good)} of {len(reps)} rep turns, with lapses ({', '.join(kinds)}): "
+                         "the playbook asks to avoid abstract value claims and tool talk.")  # fmt: skip
+    elif own_numbers and len(good) * 5 >= len(reps) * 3:
+        score, why = 3, (f"Operational throughout ({len(good)} of {len(reps)} rep turns on flow, time, waiting or staff), "
+                         "and the rep worked with the COO's own numbers.")  # fmt: skip
+        ev_good = [Evidence(own_numbers[0].turn, _number_quote(own_numbers[0])), *ev_good[:1]]
+    else:
+        score, why = 2, (f"Operational in {len(good)} of {len(reps)} rep turns with no pitch, but the rep never worked "
+                         "with the COO's own numbers (how many, how long, where the time goes).")  # fmt: skip
+    return CriterionGrade("operational_terms", score, 3, why, _dedupe(ev_good + ev_bad))
+
+
+def _number_quote(t: TurnReading) -> str:
+    for h in t.hits:
+        if _OWN_NUMBERS.search(h.quote):
+            return h.quote
+    return t.text
+
+
+def real_constraint(call: CallReading) -> CriterionGrade:
+    reps = call.rep()
+    framing = [t for t in reps if t.moves & {"constraint_framing", "symptom_vs_constraint"}]
+    probes = [t for t in reps if "flow_question" in t.moves or "relevance_check" in t.moves]
+    distinguished = [t for t in reps if "symptom_vs_constraint" in t.moves]
+    answers = _answers_to(
+        call, [t for t in reps if t.moves & {"constraint_framing", "symptom_vs_constraint", "flow_question"}]
+    )
+    confirmed = [
+        (t, a)
+        for t, a in answers
+        if a is not None and "affirm" in a.signals and not {"hedge", "reject"} & set(a.signals)
+    ]
+    last_framing_answer = next(
+        (a for t, a in reversed(answers) if t.moves & {"constraint_framing", "symptom_vs_constraint"}), None
+    )
+    doubted = last_framing_answer is not None and bool({"hedge", "reject"} & set(last_framing_answer.signals))
+    rejected = any(a is not None and "reject" in a.signals for _, a in answers) or any(
+        "reject" in c.signals for c in call.coo()
+    )
+    symptom_raised = any(set(c.objections) & set(_SYMPTOM_OBJECTIONS) for c in call.coo())
+    if not framing:
+        if probes and rejected:
+            return CriterionGrade("real_constraint", 1, 3, "The rep probed for a constraint; the COO said the problem "
+                                  "is not there, so nothing was found.", [_q(probes[0], next(iter(probes[0].moves & {"flow_question", "relevance_check"})))])  # fmt: skip
+        if probes:
+            return CriterionGrade("real_constraint", 1, 3, "The rep asked about the operation but never named where "
+                                  "time is being lost.", [_q(probes[0], next(iter(probes[0].moves & {"flow_question", "relevance_check"})))])  # fmt: skip
+        return CriterionGrade("real_constraint", 0, 3, "No constraint was named: the rep never described where time is "
+                              "lost (admin, waiting, handoffs). There is no quote to show because the point is an absence.")  # fmt: skip
+    ev = [_q(framing[0], "constraint_framing" if "constraint_framing" in framing[0].moves else "symptom_vs_constraint")]
+    if rejected and not confirmed:
+        return CriterionGrade("real_constraint", 1, 3, "The rep probed a constraint, but the COO said it is fixed or "
+                              "not theirs: nothing real was found.", ev)  # fmt: skip
+    if confirmed and not doubted:
+        t, a = confirmed[0]
+        ev.append(Evidence(t.turn, (t.hit("constraint_framing") or t.hit("flow_question") or t.hits[0]).quote))
+        if distinguished:
+            ev.append(_q(distinguished[0], "symptom_vs_constraint"))
+            return CriterionGrade("real_constraint", 3, 3, "A specific constraint where time is lost, confirmed by the "
+                                  f"COO (\"{a.signals['affirm']}\") and told apart from the symptom.", _dedupe(ev))  # fmt: skip
+        if not symptom_raised:
+            return CriterionGrade("real_constraint", 3, 3, "A specific constraint where time is lost, confirmed by the "
+                                  f"COO (\"{a.signals['affirm']}\").", _dedupe(ev))  # fmt: skip
+        return CriterionGrade("real_constraint", 2, 3, "The COO confirmed where time is lost, but the rep never told the "
+                              "constraint apart from the symptom the COO named (more staff, more space).", _dedupe(ev))  # fmt: skip
+    if distinguished:
+        ev.append(_q(distinguished[0], "symptom_vs_constraint"))
+    return CriterionGrade("real_constraint", 2, 3, "A plausible constraint was named, but the COO did not confirm it "
+                          "(the answer stayed hedged).", _dedupe(ev))  # fmt: skip
+
+
+def disruption_risk(call: CallReading) -> CriterionGrade:
+    reps = call.rep()
+    dismissed = [t for t in reps if "objection_dismissed" in t.moves]
+    reassure = [t for t in reps if "disruption_reassurance" in t.moves]
+    elements = sorted({e for t in reassure for e in t.elements("disruption_reassurance")})
+    disruptive = [t for t in reps if t.moves & {"disruptive_proposal", "feature_pitch"}]
+    if dismissed:
+        return CriterionGrade("disruption_risk", 0, 3, "The rep argued with or brushed off the COO's worry instead of "
+                              "reading it as a fear of disruption.", [_q(dismissed[0], "objection_dismissed")])  # fmt: skip
+    ev = [_q(t, "disruption_reassurance") for t in reassure[:3]]
+    if len(elements) >= 2:
+        names = ", ".join(e.replace("_", " ") for e in elements)
+        return CriterionGrade("disruption_risk", 3, 3, f"Disruption risk addressed explicitly ({names}).", _dedupe(ev))
+    if disruptive and not reassure:
+        return CriterionGrade("disruption_risk", 1, 3, "The rep proposed disruptive change (a new platform or a long "
+                              "rollout) and never addressed the disruption it brings.", [_q(disruptive[0], next(iter(disruptive[0].moves & {"disruptive_proposal", "feature_pitch"})))])  # fmt: skip
+    if reassure:
+        return CriterionGrade("disruption_risk", 2, 3, "No disruption added, and one reassurance, but no explicit small "
+                              "start, no-new-steps promise and stop condition together.", _dedupe(ev))  # fmt: skip
+    return CriterionGrade("disruption_risk", 2, 3, "The rep added no disruption but never addressed it: no small start, "
+                          "no promise of no new steps, no stop condition. No quote: the point is an absence.")  # fmt: skip
+
+
+def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
+    reps = call.rep()
+    exits = [t for t in reps if "clean_exit" in t.moves]
+    closes = [t for t in reps if "specific_close" in t.moves]
+    vague = [t for t in reps if "vague_close" in t.moves]
+    accepted = [
+        t
+        for t in closes
+        if (a := call.next_coo(t.turn)) is not None and "accept" in a.signals and "defer" not in a.signals
+    ]
+    if accepted:
+        t = accepted[0]
+        elements = set().union(*(c.elements("specific_close") for c in closes))
+        ev = [_q(t, "specific_close")]
+        if len(elements & {"session", "what", "who", "when"}) >= 3:
+            return CriterionGrade("clarity", 3, 3, "A specific working session was agreed: who, when and what will be "
+                                  "mapped.", ev), "working_session"  # fmt: skip
+        return CriterionGrade("clarity", 2, 3, "A next step was agreed, but it is loose: it does not say who, when and "
+                              "what will be mapped.", ev), "follow_up_call"  # fmt: skip
+    if exits and (not closes or exits[-1].turn > closes[-1].turn):
+        return CriterionGrade(
+            "clarity",
+            3,
+            3,
+            "A clean, explicit exit: the rep closed it off without chasing.",
+            [_q(exits[-1], "clean_exit")],
+        ), "clean_exit"
+    if closes:
+        return CriterionGrade(
+            "clarity",
+            2,
+            3,
+            "The rep proposed a concrete session, but the COO did not agree to it.",
+            [_q(closes[-1], "specific_close")],
+        ), "follow_up_call"
+    if vague:
+        t = vague[-1]
+        tags = t.elements("vague_close")
+        if "when" in tags and not tags & {"send_info", "demo", "senior_call"}:
+            return CriterionGrade("clarity", 2, 3, "A concrete but loose next step: a follow-up call at a set time, "
+                                  "with nothing to map or decide.", [_q(t, "vague_close")]), "follow_up_call"  # fmt: skip
+        return CriterionGrade("clarity", 1, 3, "A vague next step (send information, call later, a demo or a call with "
+                              "someone else) instead of a decision.", [_q(t, "vague_close")]), "vague"  # fmt: skip
+    return CriterionGrade("clarity", 0, 3, "No decision: the call ended without a proposed next step or an explicit "
+                          "exit. No quote: the point is an absence."), "none"  # fmt: skip
+
+
+def _dedupe(ev: list[Evidence]) -> list[Evidence]:
+    seen, out = set(), []
+    for e in ev:
+        if (e.turn, e.quote) not in seen:
+            seen.add((e.turn, e.quote))
+            out.append(e)
+    return out
