@@ -13,8 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from trainer.content.models import Persona, Rubric, Transcript
 from trainer.content.prompts import PromptLibrary
-from trainer.moves.catalogue import MoveCatalogue
 from trainer.errors import ContentError, NotFoundError
+from trainer.moves.catalogue import MoveCatalogue
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -1,0 +1,69 @@
+"""A grade as markdown, for people."""
+
+from __future__ import annotations
+
+from trainer.grading.model import CriterionGrade, Grade
+
+_READING = {
+    "read_as_signal": "read as a process signal and answered",
+    "answered": "answered the signal without acknowledging it",
+    "acknowledged_only": "acknowledged, signal not answered",
+    "argued": "argued with",
+    "ignored": "ignored",
+    "call_ended": "the call ended before the rep answered",
+}
+
+
+def _criterion_md(c: CriterionGrade) -> list[str]:
+    out = [f"### {c.id.replace('_', ' ').capitalize()} - {c.score}/{c.max}", "", c.rationale, ""]
+    for e in c.evidence:
+        out.append(f'> turn {e.turn}: "{e.quote}"')
+    if c.evidence:
+        out.append("")
+    for cit in c.citations:
+        out.append(f"- playbook: *{cit.heading_path}* (`{cit.passage_id}`): {cit.text}")
+    if c.citations:
+        out.append("")
+    return out
+
+
+def grade_markdown(grade: Grade, title: str = "Call grade") -> str:
+    lines = [f"# {title}", ""]
+    if grade.status == "failed":
+        return "\n".join([*lines, f"**Grade failed:** {grade.reason}", ""])
+    lines += [
+        f"**Total: {grade.total}/{grade.max_total}** - outcome: {grade.outcome.replace('_', ' ')} - "
+        f"grader: {grade.grader}{f' ({grade.model_id})' if grade.model_id else ''} - rubric {grade.rubric_id} "
+        f"v{grade.rubric_version}" + (f" - **{grade.status}**: {grade.reason}" if grade.status != "ok" else ""),
+        "",
+        "## Quality check",
+        "",
+    ]
+    for c in grade.criteria:
+        lines += _criterion_md(c)
+    lines += ["## The four movements", ""]
+    for m in grade.movements:
+        mark = "reached" if m.reached else "missed"
+        quote = f' - "{m.evidence[0].quote}"' if m.evidence else ""
+        lines.append(f"- **{m.title}**: {mark}{quote}{f' ({m.note})' if m.note else ''}")
+    lines.append("")
+    if grade.objections:
+        lines += ["## Objections met", ""]
+        for o in grade.objections:
+            sig = f" (usually signals: {o.signal.lower()})" if o.signal else ""
+            lines.append(f'- turn {o.coo_turn}: "{o.coo_quote}"{sig} - {_READING.get(o.reading, o.reading)}')
+        lines.append("")
+    if grade.sections:
+        lines += ["## More from the rubric", ""]
+        for s in grade.sections:
+            lines.append(f"- {s.id.replace('_', ' ')}: {s.score}/{s.max} - {s.rationale}")
+        lines.append("")
+    if grade.suggestions:
+        lines += ["## Next time, try", ""]
+        for sug in grade.suggestions:
+            cite = f" (playbook: *{sug.citation.heading_path}*)" if sug.citation else ""
+            lines.append(f"- {sug.text}{cite}")
+        lines.append("")
+    if grade.notes:
+        lines += ["## Notes", "", *[f"- {n}" for n in grade.notes], ""]
+    return "\n".join(lines)
