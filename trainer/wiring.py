@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from trainer.settings import Settings
 
 if TYPE_CHECKING:
+    from trainer.adapters.db import Database
     from trainer.ports import LLM, Embedder, PassageSearch
+    from trainer.services.facade import Services
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -24,3 +26,20 @@ def build_passage_store(settings: Settings, embedder: Embedder | None = None) ->
 def build_llm(settings: Settings) -> LLM:
     """The configured LLM backend (TRAINER_LLM_BACKEND)."""
     raise NotImplementedError("filled in by the LLM backends work")
+
+
+def build_database(settings: Settings) -> Database:
+    """SQLite at settings.sqlite_path, or the DATABASE_URL database (PostgreSQL). Run `trainer db upgrade` first."""
+    from trainer.adapters.db import Database
+
+    return Database(settings.effective_database_url)
+
+
+def build_services(settings: Settings) -> Services:
+    """The service layer (users, sessions, grades, drills, review) over the configured database and content."""
+    from trainer.content.loader import load_content
+    from trainer.services.facade import Services
+
+    return Services(
+        build_database(settings), load_content(settings.content_dir), max_message_chars=settings.max_message_chars
+    )
