@@ -42,3 +42,34 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("TRAINER_DATA_DIR", str(d))
     return d
+
+
+@pytest.fixture
+def stub_openai():  # type: ignore[no-untyped-def]
+    """A stub OpenAI-compatible server on loopback (tests/stub_openai_server.py): queue replies and faults with
+    `stub.push(...)`, point a client at `stub.base_url`, read `stub.requests`."""
+    from tests.stub_openai_server import StubOpenAIServer
+
+    with StubOpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def content():  # type: ignore[no-untyped-def]
+    from trainer.content.loader import load_content
+
+    return load_content(ROOT)
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    from trainer.adapters.embedder_onnx import get_embedder
+
+    return get_embedder()
+
+
+@pytest.fixture(scope="session")
+def reader(content, embedder):  # type: ignore[no-untyped-def]
+    from trainer.services.practice import move_reader
+
+    return move_reader(content, embedder)

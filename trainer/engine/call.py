@@ -7,8 +7,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from trainer.content.models import Persona, Turn
 from trainer.engine.rules import Decision, TopicScorer, initial_state, step
 from trainer.engine.state import DIFFICULTIES, CooState
@@ -160,7 +158,9 @@ class Call:
     def _add_coo(self, decision: Decision, text: str, result: VoiceResult, moves: list[str]) -> None:
         turn = Turn(speaker="coo", text=text)
         self.turns.append(turn)
-        self._last_coo_reading = TurnReading(len(self.turns) - 1, "coo", text, signals=self.reader.read_coo(text))
+        # The engine knows what its COO did, so the context for reading the next rep turn comes from the decision,
+        # not from however the model phrased it: the same rep turns take the same path whatever the voice said.
+        self._last_coo_reading = TurnReading(len(self.turns) - 1, "coo", text, signals=_signals_of(decision, text))
         self.records.append(
             CooTurnRecord(
                 act=decision.act,
@@ -188,5 +188,21 @@ class Call:
         }
 
 
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    return float(a @ b)
+_ACT_SIGNALS: dict[str, tuple[str, ...]] = {
+    "push_back_theory": ("concern",),
+    "test_claim": ("concern",),
+    "not_relevant": ("reject",),
+    "defer": ("defer",),
+    "reveal_fact": ("affirm",),
+    "accept_session": ("accept",),
+    "ask_next_step": ("invite_close",),
+    "answer": ("hedge",),
+}
+
+
+def _signals_of(decision: Decision, text: str) -> dict[str, str]:
+    signals = {name: text for name in _ACT_SIGNALS.get(decision.act, ())}
+    if decision.act == "raise_objection" and decision.objection_id:
+        signals[f"objection:{decision.objection_id}"] = text
+        signals["concern"] = text
+    return signals

@@ -73,6 +73,7 @@ def step(
         s.facts_revealed.append(decision.fact_id)
     if decision.act == "raise_objection" and decision.objection_id:
         s.ledger[decision.objection_id] = "raised"
+        s.raised_times[decision.objection_id] = s.raised_times.get(decision.objection_id, 0) + 1
     if decision.act == "not_relevant":
         s.not_relevant_said += 1
         s.recognises = False
@@ -124,9 +125,12 @@ def _update_ledger(s: CooState, moves: frozenset[str], scenario: ScenarioSpec, p
             s.reasons.append(f"the rep argued with the {obj.id} objection")
             continue
         seen = s.resolving.setdefault(obj.id, [])
-        for move in sorted(moves & set(obj.resolved_by)):
+        for move in sorted(moves & (set(obj.resolved_by) | {"objection_acknowledged"})):
             if move not in seen:
                 seen.append(move)
+        constructive = moves & set(GAINS)
+        if len(constructive) >= 2 and "constructive answer" not in seen:
+            seen.append("constructive answer")  # two good operational moves answer a worry even without naming it
         if len(seen) >= profile.resolve_moves:
             s.ledger[obj.id] = "resolved"
             s.interest = min(10.0, s.interest + 1.0 * profile.gain)
@@ -224,7 +228,7 @@ def _decide_not_applicable(s: CooState, moves: frozenset[str]) -> Decision:
 
 
 def _decide_close(s: CooState, scenario: ScenarioSpec, profile: DifficultyProfile) -> Decision:
-    open_objections = s.raised_open
+    open_objections = [o for o in s.raised_open if s.raised_times.get(o, 0) < 2]
     if open_objections:
         s.reasons.append(f"asked to commit while {open_objections[0]} is still open")
         return Decision("raise_objection", objection_id=open_objections[0])

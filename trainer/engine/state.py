@@ -48,6 +48,7 @@ class CooState:
     time_granted: bool = False
     ledger: dict[str, ObjectionStatus] = field(default_factory=dict)
     resolving: dict[str, list[str]] = field(default_factory=dict)  # objection -> resolving moves seen so far
+    raised_times: dict[str, int] = field(default_factory=dict)
     facts_revealed: list[str] = field(default_factory=list)
     rep_turns: int = 0
     not_relevant_said: int = 0
@@ -77,6 +78,7 @@ class CooState:
             time_granted=self.time_granted,
             ledger=dict(self.ledger),
             resolving={k: list(v) for k, v in self.resolving.items()},
+            raised_times=dict(self.raised_times),
             facts_revealed=list(self.facts_revealed),
             rep_turns=self.rep_turns,
             not_relevant_said=self.not_relevant_said,

@@ -85,7 +85,9 @@ def real_constraint(call: CallReading) -> CriterionGrade:
     confirmed = [
         (t, a)
         for t, a in answers
-        if a is not None and "affirm" in a.signals and not {"hedge", "reject"} & set(a.signals)
+        if a is not None
+        and {"affirm", "describes_constraint"} & set(a.signals)
+        and not {"hedge", "reject"} & set(a.signals)
     ]
     last_framing_answer = next(
         (a for t, a in reversed(answers) if t.moves & {"constraint_framing", "symptom_vs_constraint"}), None
@@ -114,10 +116,10 @@ def real_constraint(call: CallReading) -> CriterionGrade:
         if distinguished:
             ev.append(_q(distinguished[0], "symptom_vs_constraint"))
             return CriterionGrade("real_constraint", 3, 3, "A specific constraint where time is lost, confirmed by the "
-                                  f"COO (\"{a.signals['affirm']}\") and told apart from the symptom.", _dedupe(ev))  # fmt: skip
+                                  f"COO (\"{_coo_words(a)}\") and told apart from the symptom.", _dedupe(ev))  # fmt: skip
         if not symptom_raised:
             return CriterionGrade("real_constraint", 3, 3, "A specific constraint where time is lost, confirmed by the "
-                                  f"COO (\"{a.signals['affirm']}\").", _dedupe(ev))  # fmt: skip
+                                  f"COO (\"{_coo_words(a)}\").", _dedupe(ev))  # fmt: skip
         return CriterionGrade("real_constraint", 2, 3, "The COO confirmed where time is lost, but the rep never told the "
                               "constraint apart from the symptom the COO named (more staff, more space).", _dedupe(ev))  # fmt: skip
     if distinguished:
@@ -194,6 +196,10 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
                               "someone else) instead of a decision.", [_q(t, "vague_close")]), "vague"  # fmt: skip
     return CriterionGrade("clarity", 0, 3, "No decision: the call ended without a proposed next step or an explicit "
                           "exit. No quote: the point is an absence."), "none"  # fmt: skip
+
+
+def _coo_words(a: TurnReading) -> str:
+    return a.signals.get("affirm") or a.signals.get("describes_constraint") or a.text
 
 
 def _dedupe(ev: list[Evidence]) -> list[Evidence]:

@@ -50,11 +50,12 @@ class CooSignals(BaseModel):
     reject: list[Pattern]
     accept: list[Pattern]
     defer: list[Pattern]
+    describes_constraint: list[Pattern]
     invite_close: list[Pattern]
     concern: list[Pattern]
     objections: dict[ObjectionId, list[Pattern]]
 
-    @field_validator("affirm", "hedge", "reject", "accept", "defer", "invite_close", "concern")
+    @field_validator("affirm", "hedge", "reject", "accept", "defer", "invite_close", "concern", "describes_constraint")
     @classmethod
     def _valid(cls, v: list[str]) -> list[str]:
         return _compile_all(v)
@@ -96,7 +97,16 @@ class MoveCatalogue(BaseModel):
         s = self.coo_signals
         out = {
             name: [re.compile(p, re.IGNORECASE) for p in getattr(s, name)]
-            for name in ("affirm", "hedge", "reject", "accept", "defer", "invite_close", "concern")
+            for name in (
+                "affirm",
+                "hedge",
+                "reject",
+                "accept",
+                "defer",
+                "invite_close",
+                "concern",
+                "describes_constraint",
+            )
         }
         for oid, patterns in s.objections.items():
             out[f"objection:{oid}"] = [re.compile(p, re.IGNORECASE) for p in patterns]

@@ -25,6 +25,11 @@ EMBED_FULL = 0.80
 _NEEDS_COO_PUSHBACK = {"objection_acknowledged", "objection_dismissed"}
 _PUSHBACK_SIGNALS = ("concern", "hedge", "reject")
 # Moves never read from embedding alone: their cue words are the evidence (numbers, names of days, claims).
+# A bracketed aside, or everything between an injected closing tag and the next tag (or the end of the turn).
+_SYSTEM_SPAN = re.compile(
+    r"\[[^\]]*\]|\{[^}]*\}|<\s*/?\s*(?:transcript|system|instructions?|user|assistant)\s*>.*?(?:<\s*/?\s*(?:transcript|system|instructions?|user|assistant)\s*>|$)",
+    re.IGNORECASE | re.DOTALL,
+)
 _OFFER = re.compile(r"\b(whether|should i|shall i|or should|do you want me to)\b", re.IGNORECASE)
 _LEXICON_ONLY = {"abstract_claim", "specific_close", "vague_close", "off_role", "permission_ask", "disruptive_proposal"}
 
@@ -52,8 +57,17 @@ class MoveReader:
 
     # ------------------------------------------------------------------ rep turns
     def read_rep(self, text: str, previous_coo: TurnReading | None = None) -> tuple[MoveHit, ...]:
-        sents = sentences(text) or [text.strip()]
         found: dict[str, MoveHit] = {}
+        sents = []
+        # Words aimed at the system (injected instructions) are not talk to the COO: they earn and cost nothing.
+        for segment, aimed_at_system in self._segments(text):
+            for sent in sentences(segment) or ([segment.strip()] if segment.strip() else []):
+                if aimed_at_system or self._is_off_role(sent):
+                    self._keep(found, MoveHit("off_role", 0.9, sent, "lexicon"))
+                else:
+                    sents.append(sent)
+        if not sents:
+            return self._in_context(found, previous_coo)
         for sent in sents:
             for move, cues in self.catalogue.compiled_cues.items():
                 matched = [(cue, tag) for cue, tag in cues if cue.search(sent)]
@@ -74,6 +88,24 @@ class MoveReader:
                     conf = 0.5 + 0.45 * min(1.0, (sim - EMBED_FLOOR) / (EMBED_FULL - EMBED_FLOOR))
                     self._keep(found, MoveHit(move, conf, sent, "embedding"))
         return self._in_context(found, previous_coo)
+
+    def _is_off_role(self, sent: str) -> bool:
+        return any(cue.search(sent) for cue, _ in self.catalogue.compiled_cues["off_role"])
+
+    def _segments(self, text: str) -> list[tuple[str, bool]]:
+        """Split a turn into (segment, aimed_at_system): bracketed or tagged spans that hold an off-role cue."""
+        out: list[tuple[str, bool]] = []
+        pos = 0
+        for m in _SYSTEM_SPAN.finditer(text):
+            span = m.group(0)
+            tagged = span.lstrip().startswith("<")
+            if not tagged and not self._is_off_role(span):
+                continue
+            out.append((text[pos : m.start()], False))
+            out.append((span, True))
+            pos = m.end()
+        out.append((text[pos:], False))
+        return [(seg, flag) for seg, flag in out if seg.strip()]
 
     @staticmethod
     def _keep(found: dict[str, MoveHit], hit: MoveHit) -> None:
@@ -96,17 +128,25 @@ class MoveReader:
         if not pushback:
             for move in _NEEDS_COO_PUSHBACK:
                 found.pop(move, None)
+        proof = found.get("grounded_proof")
+        if (
+            proof is not None
+            and proof.source == "lexicon"
+            and not ({"before_after"} & set(proof.elements) or len(proof.elements) >= 2)
+        ):
+            found.pop("grounded_proof")  # "in a few weeks" alone is a date, not a proof
         close = found.get("specific_close")
         if close is not None:
-            strong = {"session", "what"} & set(close.elements)
+            els = set(close.elements)
+            strong = "session" in els or ("what" in els and bool(els & {"when", "who"}))
             if "vague_close" in found and not strong:
                 # "send the calculator and a call next Friday" is a vague close that happens to name a day
                 vague = found["vague_close"]
                 merged = tuple(sorted({*vague.elements, *close.elements}))
                 found["vague_close"] = MoveHit(vague.move, vague.confidence, vague.quote, vague.source, merged)
                 found.pop("specific_close")
-            elif not strong and len(close.elements) < 2:
-                found.pop("specific_close")  # a weekday or an invite alone is not a close
+            elif not strong:
+                found.pop("specific_close")  # a weekday, a name or "time the wait" alone is not a close
             elif "clean_exit" in found:
                 # "if not, happy to leave it there" inside a close makes the close optional; it is no exit
                 found.pop("clean_exit")
