@@ -14,13 +14,25 @@ if TYPE_CHECKING:
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The process-wide offline embedder (all-MiniLM-L6-v2 int8, ONNX)."""
-    raise NotImplementedError("filled in by the playbook knowledge-base work")
+    """The process-wide offline embedder (all-MiniLM-L6-v2 int8, ONNX): one instance per process, ~2 ms a sentence."""
+    from trainer.adapters.embedder_onnx import get_embedder
+
+    return get_embedder()
 
 
 def build_passage_store(settings: Settings, embedder: Embedder | None = None) -> PassageSearch:
-    """Chroma PersistentClient under the data dir, or HttpClient when TRAINER_CHROMA_URL is set."""
-    raise NotImplementedError("filled in by the playbook knowledge-base work")
+    """Chroma PersistentClient under the data dir, or HttpClient when TRAINER_CHROMA_URL is set.
+
+    The returned store also has `source_ids`, `upsert` and `delete` (what `trainer.services.knowledge` ingests with).
+    """
+    from trainer.adapters.chroma_store import open_store
+
+    return open_store(
+        path=settings.chroma_path,
+        url=settings.chroma_url or None,
+        collection=settings.chroma_collection,
+        embedder=embedder or build_embedder(settings),
+    )
 
 
 def build_llm(settings: Settings) -> LLM:

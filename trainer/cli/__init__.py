@@ -10,12 +10,14 @@ from rich.console import Console
 from trainer.cli import content as content_cli
 from trainer.cli import llm as llm_cli
 from trainer.cli import people as people_cli
+from trainer.cli import playbook as playbook_cli
 from trainer.cli import practice as practice_cli
 from trainer.errors import ContentError, RunError, UserError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Practise COO phone calls; grade them.")
 app.add_typer(content_cli.app, name="content")
 app.add_typer(llm_cli.app, name="llm")
+app.add_typer(playbook_cli.app, name="playbook")
 app.add_typer(people_cli.db_app, name="db")
 app.add_typer(people_cli.users_app, name="users")
 app.add_typer(people_cli.seed_app, name="seed")

@@ -1,0 +1,106 @@
+"""The playbook knowledge base: ingest playbook files into the passage store, search it, cite from sections.
+
+Ingest is all-or-nothing up to the store: every file is read and split, every passage embedded and the vectors
+checked before the store is touched, so a bad file or a failing model leaves the previous index as it was. Then,
+per file, new and changed passages are upserted first and the passages that disappeared from the file are deleted
+last: a reader never sees a file's passages missing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from trainer.content.vocab import SECTION_TAGS
+from trainer.errors import InputError, RunError
+from trainer.playbook import embedding_text, expand_paths, load_playbook
+from trainer.ports import Embedder, Passage, PassageSearch
+
+EMBED_CHUNK = 64
+PROGRESS_FROM = 200  # passages; smaller ingests finish in about a second and show no bar
+
+
+class PassageIndex(PassageSearch, Protocol):
+    """A passage store that can be written (the Chroma adapter is one)."""
+
+    def source_ids(self, source: str) -> set[str]: ...
+
+    def upsert(self, passages: Sequence[Passage], embeddings: np.ndarray) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    source: str
+    passages: int
+    added: int
+    kept: int  # already in the store with the same id, i.e. the same text under the same heading
+    removed: int  # gone from the file, deleted from the store
+
+
+def embed_passages(passages: Sequence[Passage], embedder: Embedder, *, progress: bool = True) -> np.ndarray:
+    """Vectors for the passages (heading path + text), checked: one finite unit row of the model's width each."""
+    texts = [embedding_text(p) for p in passages]
+    show = progress and len(texts) >= PROGRESS_FROM
+    parts: list[np.ndarray] = []
+    with tqdm(total=len(texts), unit="passage", desc="embedding", disable=not show, file=sys.stderr) as bar:
+        for start in range(0, len(texts), EMBED_CHUNK):
+            chunk = texts[start : start + EMBED_CHUNK]
+            parts.append(np.asarray(embedder.embed(chunk), dtype=np.float32))
+            bar.update(len(chunk))
+    vectors = np.concatenate(parts) if parts else np.empty((0, embedder.dim), dtype=np.float32)
+    if vectors.shape != (len(texts), embedder.dim):
+        raise RunError(f"the embedder returned {vectors.shape} for {len(texts)} passages of width {embedder.dim}")
+    norms = np.linalg.norm(vectors, axis=1)
+    if not np.all(np.isfinite(vectors)) or not np.allclose(norms, 1.0, atol=1e-3):
+        raise RunError("the embedder returned vectors that are not finite unit vectors; nothing was written")
+    return vectors
+
+
+def ingest(
+    paths: Iterable[str | Path], *, store: PassageIndex, embedder: Embedder, progress: bool = True
+) -> list[IngestReport]:
+    """Ingest playbook files (.md, .txt, or folders of them). Re-ingesting a file is idempotent."""
+    files = expand_paths([Path(p) for p in paths])
+    if not files:
+        raise InputError("no playbook given; name one or more .md or .txt files")
+    parsed = [(f.name, load_playbook(f)) for f in files]  # every file read and split before anything else
+    vectors = embed_passages([p for _, ps in parsed for p in ps], embedder, progress=progress)
+    reports: list[IngestReport] = []
+    offset = 0
+    for source, passages in parsed:
+        part = vectors[offset : offset + len(passages)]
+        offset += len(passages)
+        before = store.source_ids(source)
+        store.upsert(passages, part)
+        ids = {p.id for p in passages}
+        stale = sorted(before - ids)
+        store.delete(stale)
+        reports.append(IngestReport(source, len(passages), len(ids - before), len(ids & before), len(stale)))
+    return reports
+
+
+def search(store: PassageSearch, query: str, *, k: int = 3, where: dict[str, Any] | None = None) -> list[Passage]:
+    """Best `k` passages for `query`, best first; `where` is a Chroma-syntax metadata filter."""
+    return store.search(query, k=k, where=where)
+
+
+def section_filter(sections: Sequence[str]) -> dict[str, Any]:
+    """The filter for passages in any of these section tags (the rubric's `grounded_in`)."""
+    unknown = [s for s in sections if s not in SECTION_TAGS]
+    if unknown or not sections:
+        raise InputError(f"unknown section tag(s) {unknown or '(none)'}; valid tags: {', '.join(SECTION_TAGS)}")
+    return {"section": {"$in": list(dict.fromkeys(sections))}}
+
+
+def cite(store: PassageSearch, query: str, sections: Sequence[str], *, k: int = 2) -> list[Passage]:
+    """Passages to cite for a rubric criterion: `query` (its citation_query or a moment of the call) within
+    the criterion's `grounded_in` sections."""
+    return store.search(query, k=k, where=section_filter(sections))
