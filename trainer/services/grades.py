@@ -94,7 +94,7 @@ class GradeService:
         _check_input(grade)
         for _ in range(5):
             with self.store.unit_of_work(write=True) as uow:
-                session = visible_session(uow, actor, session_id)
+                session = visible_session(uow, actor, session_id, lock=True)
                 versions = uow.grades.versions(session_id)
                 first_or_retry = not versions or versions[-1].status == "failed"
                 if not (actor.role in REGRADERS or (session.user_id == actor.id and first_or_retry)):

@@ -46,9 +46,10 @@ class ResumeState:
     awaiting_reply: bool  # the last rep turn has no finished COO reply: ask the model again
 
 
-def visible_session(uow: UnitOfWork, actor: Actor, session_id: str) -> PracticeSession:
-    """The session if the actor may see it; otherwise the same NotFoundError as for an id that does not exist."""
-    session = uow.sessions.get(session_id) if isinstance(session_id, str) else None
+def visible_session(uow: UnitOfWork, actor: Actor, session_id: str, *, lock: bool = False) -> PracticeSession:
+    """The session if the actor may see it; otherwise the same NotFoundError as for an id that does not exist.
+    `lock=True` (writers) holds the session row, so two writers of one session take turns."""
+    session = uow.sessions.get(session_id, lock=lock) if isinstance(session_id, str) else None
     owner = uow.users.get(session.user_id) if session else None
     if session is None or owner is None or not sees_user(actor, owner):
         raise session_not_found(str(session_id))
@@ -134,7 +135,7 @@ class SessionService:
         """Pick a call up again from the stored turns (after a crash, a reload or a closed tab)."""
         actor = require_actor(actor)
         with self.store.unit_of_work() as uow:
-            session = self._own(uow, actor, session_id, "resume")
+            session = self._own(uow, actor, session_id, "resume", lock=False)
             turns = uow.turns.for_session(session_id)
         states = [t.coo_state for t in turns if t.speaker == "coo" and t.coo_state is not None]
         last = turns[-1] if turns else None
@@ -290,8 +291,8 @@ class SessionService:
         return session
 
     @staticmethod
-    def _own(uow: UnitOfWork, actor: Actor, session_id: str, verb: str) -> PracticeSession:
-        session = visible_session(uow, actor, session_id)
+    def _own(uow: UnitOfWork, actor: Actor, session_id: str, verb: str, lock: bool = True) -> PracticeSession:
+        session = visible_session(uow, actor, session_id, lock=lock)
         if session.user_id != actor.id:
             raise AccessDenied(f"only the person practising can {verb} this session")
         return session

@@ -200,9 +200,9 @@ class SqlSessions(_Repo):
             )
         )
 
-    def get(self, session_id: str) -> PracticeSession | None:
+    def get(self, session_id: str, *, lock: bool = False) -> PracticeSession | None:
         self.db.flush()
-        r = self.db.get(SessionRow, session_id, populate_existing=True)
+        r = self.db.get(SessionRow, session_id, populate_existing=True, with_for_update=lock or None)
         return _session(r) if r else None
 
     def set_state(
