@@ -29,6 +29,8 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/trainer content check
+	$(BIN)/trainer db upgrade
+	$(BIN)/trainer seed demo
 	@echo "The web app is not built yet; 'trainer --help' lists what works today."
 	$(BIN)/trainer --help
 

@@ -162,3 +162,14 @@ def test_sign_in_checks_the_argon2_hash(services: Services) -> None:
         stored = uow.users.get(world["rep1a"].id)
     assert stored is not None and stored.password_hash.startswith("$argon2id$")
     assert store_support.PASSWORD not in stored.password_hash
+
+
+def test_free_practice_and_drills_take_the_configured_default_difficulty(db: Database) -> None:
+    hard = Services(db, store_support.content(), passwords=store_support.Passwords.fast(), default_difficulty="hard")
+    world = build_world(hard)
+    assert hard.sessions.start(world["rep1a"], persona_id="dana_okafor", scenario="A").difficulty == "hard"
+    assert hard.drills.create(world["coach1"], persona_id="dana_okafor", scenario="A").difficulty == "hard"
+    assert (
+        hard.sessions.start(world["rep1a"], persona_id="dana_okafor", scenario="A", difficulty="easy").difficulty
+        == "easy"
+    )

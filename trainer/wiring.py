@@ -53,5 +53,8 @@ def build_services(settings: Settings) -> Services:
     from trainer.services.facade import Services
 
     return Services(
-        build_database(settings), load_content(settings.content_dir), max_message_chars=settings.max_message_chars
+        build_database(settings),
+        load_content(settings.content_dir),
+        max_message_chars=settings.max_message_chars,
+        default_difficulty=settings.difficulty,
     )

@@ -78,10 +78,11 @@ def progress_for(uow: UnitOfWork, drill: Drill, users: Sequence[UserRecord], now
 
 
 class DrillService:
-    def __init__(self, store: Store, content: Content, clock: Callable = utcnow):
+    def __init__(self, store: Store, content: Content, clock: Callable = utcnow, default_difficulty: str = "standard"):
         self.store = store
         self.content = content
         self.clock = clock
+        self.default_difficulty = default_difficulty
 
     def create(
         self,
@@ -89,7 +90,7 @@ class DrillService:
         *,
         persona_id: str,
         scenario: str,
-        difficulty: str = "standard",
+        difficulty: str | None = None,
         rubric_id: str | None = None,
         instructions: str = "",
         due: dt.datetime | dt.date | None = None,
@@ -105,6 +106,7 @@ class DrillService:
             raise InputError("name the team this drill is for")
         require_team_role(actor, team_id, DRILL_AUTHORS, "create drills")
         rubric_id = rubric_id or default_rubric_id(self.content)
+        difficulty = difficulty or self.default_difficulty
         validate_practice(self.content, persona_id, scenario, difficulty, rubric_id)
         now = self.clock()
         due_at = as_due_at(due)

@@ -27,12 +27,13 @@ class Services:
         *,
         passwords: Passwords | None = None,
         max_message_chars: int = 2000,
+        default_difficulty: str = "standard",
         clock: Callable = utcnow,
     ):
         self.store = store
         self.content = content
         self.users = UserService(store, passwords, clock)
-        self.sessions = SessionService(store, content, max_message_chars, clock)
+        self.sessions = SessionService(store, content, max_message_chars, clock, default_difficulty)
         self.grades = GradeService(store, clock)
-        self.drills = DrillService(store, content, clock)
+        self.drills = DrillService(store, content, clock, default_difficulty)
         self.review = ReviewService(store, clock)

@@ -61,11 +61,19 @@ def _clean_text(text: str) -> str:
 
 
 class SessionService:
-    def __init__(self, store: Store, content: Content, max_message_chars: int = 2000, clock: Callable = utcnow):
+    def __init__(
+        self,
+        store: Store,
+        content: Content,
+        max_message_chars: int = 2000,
+        clock: Callable = utcnow,
+        default_difficulty: str = "standard",
+    ):
         self.store = store
         self.content = content
         self.max_message_chars = max_message_chars
         self.clock = clock
+        self.default_difficulty = default_difficulty
 
     # ------------------------------------------------------------------------------------------------ sessions
 
@@ -99,7 +107,7 @@ class SessionService:
             else:
                 if persona_id is None or scenario is None:
                     raise InputError("free practice needs a persona and a scenario (A, B or C)")
-                difficulty = difficulty or "standard"
+                difficulty = difficulty or self.default_difficulty
                 rubric_id = rubric_id or default_rubric_id(self.content)
                 validate_practice(self.content, persona_id, scenario, difficulty, rubric_id)
             session = PracticeSession(
