@@ -56,7 +56,10 @@ class MoveReader:
             self._ex_matrix = embedder.embed(texts)
 
     # ------------------------------------------------------------------ rep turns
-    def read_rep(self, text: str, previous_coo: TurnReading | None = None) -> tuple[MoveHit, ...]:
+    def read_rep(
+        self, text: str, previous_coo: TurnReading | None = None, vectors: dict[str, np.ndarray] | None = None
+    ) -> tuple[MoveHit, ...]:
+        """The moves of one rep turn. `vectors` may hold the sentences' embeddings already (batched per call)."""
         found: dict[str, MoveHit] = {}
         sents = []
         # Words aimed at the system (injected instructions) are not talk to the COO: they earn and cost nothing.
@@ -77,7 +80,7 @@ class MoveReader:
                 tags = tuple(sorted({t for _, t in matched if t}))
                 self._keep(found, MoveHit(move, conf, sent, "lexicon", tags))
         if self._ex_matrix is not None and self.embedder is not None:
-            sims = self.embedder.embed(sents) @ self._ex_matrix.T  # [sentences, exemplars]
+            sims = self._embed(sents, vectors) @ self._ex_matrix.T  # [sentences, exemplars]
             for si, sent in enumerate(sents):
                 best: dict[str, float] = {}
                 for ei, move in enumerate(self._ex_owner):
@@ -88,6 +91,12 @@ class MoveReader:
                     conf = 0.5 + 0.45 * min(1.0, (sim - EMBED_FLOOR) / (EMBED_FULL - EMBED_FLOOR))
                     self._keep(found, MoveHit(move, conf, sent, "embedding"))
         return self._in_context(found, previous_coo)
+
+    def _embed(self, sents: list[str], cache: dict[str, np.ndarray] | None) -> np.ndarray:
+        if cache is not None and all(x in cache for x in sents):
+            return np.stack([cache[x] for x in sents])
+        assert self.embedder is not None
+        return self.embedder.embed(sents)
 
     def _is_off_role(self, sent: str) -> bool:
         return any(cue.search(sent) for cue, _ in self.catalogue.compiled_cues["off_role"])
@@ -177,11 +186,18 @@ class MoveReader:
 
     # ------------------------------------------------------------------ whole calls
     def read_transcript(self, transcript: Transcript) -> CallReading:
+        vectors: dict[str, np.ndarray] | None = None
+        if self.embedder is not None:
+            # one batched embedding call for every rep sentence of the call, instead of one call per turn
+            texts = sorted({x for t in transcript.turns if t.speaker == "rep" for x in sentences(t.text)})
+            if texts:
+                vectors = dict(zip(texts, self.embedder.embed(texts), strict=True))
         readings: list[TurnReading] = []
         previous_coo: TurnReading | None = None
         for i, turn in enumerate(transcript.turns):
             if turn.speaker == "rep":
-                readings.append(TurnReading(i, "rep", turn.text, hits=self.read_rep(turn.text, previous_coo)))
+                hits = self.read_rep(turn.text, previous_coo, vectors)
+                readings.append(TurnReading(i, "rep", turn.text, hits=hits))
                 previous_coo = None
             else:
                 r = TurnReading(i, "coo", turn.text, signals=self.read_coo(turn.text))
