@@ -189,3 +189,23 @@ def test_bad_messages_and_session_set_ups_are_refused(services: Services, db: Da
     refused(db, InputError, "above the maximum", lambda: services.grades.store_grade(rep, sid, bad))
     nan = type(too_high)(**{**too_high.__dict__, "total": float("nan")})
     refused(db, InputError, "number of at least 0", lambda: services.grades.store_grade(rep, sid, nan))
+
+
+def test_nul_characters_are_dropped_from_text_and_refused_in_documents(services: Services, db: Database) -> None:
+    world = build_world(services)
+    rep = world["rep1a"]
+    sid = services.sessions.start(rep, persona_id="dana_okafor", scenario="A").id
+    services.sessions.append_rep_turn(rep, sid, "hel\x00lo")
+    refused(
+        db,
+        InputError,
+        "NUL",
+        lambda: services.sessions.complete_coo_turn(rep, sid, "x", "complete", None, {"a": "\x00"}),
+    )
+    services.sessions.complete_coo_turn(rep, sid, "fi\x00ne", "complete", None, {"a": "b"})
+    assert [t.text for t in services.sessions.transcript(rep, sid)] == ["hello", "fine"]
+    drill = services.drills.create(world["coach1"], persona_id="dana_okafor", scenario="B", instructions="a\x00b")
+    assert drill.instructions == "ab"
+    graded = ended_session(services, rep, grade=scores(1, 1, 1, 1))
+    grade_id = services.grades.latest(rep, graded).grade.id  # type: ignore[union-attr]
+    assert services.grades.override(world["manager1"], grade_id, "clarity", 2, "go\x00od").comment == "good"

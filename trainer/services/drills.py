@@ -11,7 +11,7 @@ from trainer.errors import AccessDenied, InputError
 from trainer.services.access import drill_not_found, require_actor, require_team_role
 from trainer.services.catalogue import default_rubric_id, validate_practice
 from trainer.services.progress import DrillProgress, drill_progress, effective_percent, latest_overrides
-from trainer.services.records import Actor, Assignment, Drill, SessionQuery, UserRecord, new_id, utcnow
+from trainer.services.records import Actor, Assignment, Drill, SessionQuery, UserRecord, clean_text, new_id, utcnow
 from trainer.services.storage import Store, UnitOfWork
 
 MAX_TITLE = 120
@@ -120,11 +120,11 @@ class DrillService:
             or not 1 <= max_attempts <= MAX_ATTEMPTS_LIMIT
         ):
             raise InputError(f"max attempts is a whole number from 1 to {MAX_ATTEMPTS_LIMIT}, or none for unlimited")
-        instructions = (instructions or "").strip()
+        instructions = clean_text(instructions)
         if len(instructions) > MAX_INSTRUCTIONS:
             raise InputError(f"instructions can be at most {MAX_INSTRUCTIONS} characters (got {len(instructions)})")
         persona = self.content.personas[persona_id]
-        title = (title or "").strip() or f"{persona.name} - scenario {scenario} ({difficulty})"
+        title = clean_text(title) or f"{persona.name} - scenario {scenario} ({difficulty})"
         if len(title) > MAX_TITLE:
             raise InputError(f"a drill title can be at most {MAX_TITLE} characters")
         drill = Drill(

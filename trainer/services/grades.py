@@ -7,7 +7,6 @@ grade, beside the AI score; the newest override of a criterion counts.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,10 +20,11 @@ from trainer.services.records import (
     Grade,
     GradeInput,
     GradeOverride,
+    clean_text,
     new_id,
     utcnow,
 )
-from trainer.services.sessions import visible_session
+from trainer.services.sessions import check_json_document, visible_session
 from trainer.services.storage import Store, StoreConflict, UnitOfWork
 
 MAX_COMMENT = 1000
@@ -70,13 +70,13 @@ def _check_input(grade: GradeInput) -> None:
             raise InputError(f"the total {grade.total} is above the maximum {grade.max_total}")
     if not grade.rubric_id or len(grade.rubric_id) > 64:
         raise InputError("a grade names the rubric it used (at most 64 characters)")
-    try:
-        json.dumps(grade.document, allow_nan=False)
-        json.dumps(grade.content_hashes)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"a grade must be a JSON document: {exc}") from None
+    for name, limit in (("rubric_version", 32), ("grader", 64), ("model_id", 255)):
+        if len(getattr(grade, name) or "") > limit:
+            raise InputError(f"a grade's {name} can be at most {limit} characters")
     if not isinstance(grade.document, dict):
         raise InputError("a grade must be a JSON object")
+    check_json_document(grade.document, "a grade")
+    check_json_document(grade.content_hashes, "a grade's content hashes")
 
 
 class GradeService:
@@ -163,7 +163,7 @@ class GradeService:
             ai_score, top = scores[criterion_id]
             if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= top:
                 raise InputError(f"a score for {criterion_id} is a whole number from 0 to {top}, not {score!r}")
-            comment = (comment or "").strip()
+            comment = clean_text(comment)
             if not comment:
                 raise InputError("say why: an override needs a comment")
             if len(comment) > MAX_COMMENT:

@@ -26,6 +26,12 @@ TURN_STATUSES: tuple[str, ...] = get_args(TurnStatus)
 GRADE_STATUSES: tuple[str, ...] = get_args(GradeStatus)
 
 
+def clean_text(value: object) -> str:
+    """A user's text as stored: a non-string is empty, NUL characters (PostgreSQL refuses them) are dropped, and
+    surrounding whitespace is trimmed."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 

@@ -56,6 +56,28 @@ def visible_session(uow: UnitOfWork, actor: Actor, session_id: str, *, lock: boo
     return session
 
 
+def check_json_document(doc: Any, what: str) -> Any:
+    """`doc` as it will read back from the store; an InputError when it is not plain JSON (sets, NaN, NUL)."""
+    try:
+        dumped = json.dumps(doc, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what} must be a JSON document: {exc}") from None
+    loaded = json.loads(dumped)
+    if _has_nul(loaded):
+        raise InputError(f"{what} contains a NUL character, which cannot be stored")
+    return loaded
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _clean_text(text: str) -> str:
     return (text if isinstance(text, str) else "").replace("\x00", "")
 
@@ -224,12 +246,9 @@ class SessionService:
         if status not in ("complete", "interrupted", "failed"):
             raise InputError(f"a finished reply is complete, interrupted or failed, not {status!r}")
         if coo_state is not None:
-            try:
-                coo_state = json.loads(json.dumps(coo_state))
-            except (TypeError, ValueError) as exc:
-                raise InputError(f"the COO state must be a JSON document: {exc}") from None
             if not isinstance(coo_state, dict):
                 raise InputError("the COO state must be a JSON object")
+            coo_state = check_json_document(coo_state, "the COO state")
         text = _clean_text(text)
         for _ in range(_APPEND_RETRIES):
             with self.store.unit_of_work(write=True) as uow:

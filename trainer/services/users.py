@@ -8,7 +8,7 @@ from collections.abc import Callable
 from trainer.errors import AccessDenied, InputError, NotFoundError
 from trainer.services.access import require_actor, require_team_role, sees_user
 from trainer.services.passwords import MAX_PASSWORD, MIN_PASSWORD, Passwords
-from trainer.services.records import ROLES, Actor, Team, UserRecord, new_id, utcnow
+from trainer.services.records import ROLES, Actor, Team, UserRecord, clean_text, new_id, utcnow
 from trainer.services.storage import Store, StoreConflict
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
@@ -33,7 +33,7 @@ class UserService:
         actor = require_actor(actor)
         if actor.role != "admin":
             raise AccessDenied("only an admin can create teams")
-        name = (name or "").strip()
+        name = clean_text(name)
         if not name or len(name) > MAX_TEAM_NAME:
             raise InputError(f"a team name needs 1 to {MAX_TEAM_NAME} characters")
         with self.store.unit_of_work(write=True) as uow:
@@ -104,10 +104,10 @@ class UserService:
             raise InputError(f"unknown role {role!r}; valid roles: {', '.join(ROLES)}")
         if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
             raise InputError(f"a password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-        display = (display_name or "").strip() or name
+        display = clean_text(display_name) or name
         if len(display) > MAX_DISPLAY_NAME:
             raise InputError(f"a display name needs at most {MAX_DISPLAY_NAME} characters")
-        team_name = (new_team_name or "").strip()
+        team_name = clean_text(new_team_name)
         if new_team_name is not None and not 0 < len(team_name) <= MAX_TEAM_NAME:
             raise InputError(f"a team name needs 1 to {MAX_TEAM_NAME} characters")
         if role != "admin" and team_id is None and not team_name:
