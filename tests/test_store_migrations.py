@@ -16,7 +16,7 @@ from tests.store_support import BACKENDS, drop_database, new_database_url
 from trainer.adapters.db import Database
 from trainer.adapters.db.migrate import head_revision
 from trainer.adapters.db.tables import Base
-from trainer.errors import ConfigError
+from trainer.errors import ConfigError, RunError
 from trainer.services.facade import COMMAND_LINE
 
 EXPECTED_TABLES = {
@@ -95,3 +95,11 @@ def test_a_bad_database_url_is_a_config_error() -> None:
         Database("mysql://somewhere/db")
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         Database("not a url")
+
+
+def test_a_database_that_is_down_is_a_run_error_without_the_password() -> None:
+    db = Database("postgresql+psycopg://trainer:s3cret-pw@127.0.0.1:1/nowhere")
+    services = store_support.make_services(db)
+    with pytest.raises(RunError, match="cannot reach the database") as exc:
+        services.users.list_teams(COMMAND_LINE)
+    assert "s3cret-pw" not in str(exc.value)

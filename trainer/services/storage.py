@@ -34,7 +34,7 @@ class StoreConflict(RunError):
     """A write broke a uniqueness rule (a taken username, a turn index another writer took first)."""
 
 
-class StoreUnavailable(RunError):
+class DatabaseUnavailable(RunError):
     """The database cannot be reached, or its schema is not the one this code expects."""
 
 

@@ -20,7 +20,7 @@ from trainer.services.storage import (
     GradeRepo,
     SessionRepo,
     StoreConflict,
-    StoreUnavailable,
+    DatabaseUnavailable,
     TeamRepo,
     TurnRepo,
     UserRepo,
@@ -66,7 +66,7 @@ class Database:
         try:
             result = migrate.upgrade(self.engine, revision)
         except DBAPIError as exc:
-            raise StoreUnavailable(f"cannot migrate the database at {self.describe()}: {exc.orig}") from None
+            raise DatabaseUnavailable(f"cannot migrate the database at {self.describe()}: {exc.orig}") from None
         self._schema_ok = False
         return result
 
@@ -74,7 +74,7 @@ class Database:
         try:
             return migrate.current_revision(self.engine)
         except DBAPIError as exc:
-            raise StoreUnavailable(f"cannot reach the database at {self.describe()}: {exc.orig}") from None
+            raise DatabaseUnavailable(f"cannot reach the database at {self.describe()}: {exc.orig}") from None
 
     def require_current_schema(self) -> None:
         with self._lock:
@@ -107,9 +107,9 @@ class Database:
         except IntegrityError as exc:
             raise StoreConflict(f"a uniqueness rule was broken: {exc.orig}") from None
         except DBAPIError as exc:
-            raise StoreUnavailable(f"database error at {self.describe()}: {exc.orig}") from None
+            raise DatabaseUnavailable(f"database error at {self.describe()}: {exc.orig}") from None
         except SQLAlchemyError as exc:
-            raise StoreUnavailable(f"database error at {self.describe()}: {exc}") from None
+            raise DatabaseUnavailable(f"database error at {self.describe()}: {exc}") from None
 
     def dispose(self) -> None:
         self.engine.dispose()
