@@ -16,11 +16,11 @@ from trainer.adapters.db.engine import WRITE_OPTION, make_engine, safe_url
 from trainer.adapters.db.repositories import SqlDrills, SqlGrades, SqlSessions, SqlTeams, SqlTurns, SqlUsers
 from trainer.errors import ConfigError
 from trainer.services.storage import (
+    DatabaseUnavailable,
     DrillRepo,
     GradeRepo,
     SessionRepo,
     StoreConflict,
-    DatabaseUnavailable,
     TeamRepo,
     TurnRepo,
     UserRepo,
