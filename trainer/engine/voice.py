@@ -40,6 +40,9 @@ ACT_GUIDANCE: dict[str, str] = {
     "end_call": "ends the call curtly",
 }
 CONTENT_ACTS = {"reveal_fact", "raise_objection", "greet"}
+# Acts that settle the call. A tiny model phrasing them wrongly ("we're not going to change" for "what's the ask?")
+# would contradict the engine, so only a capable model phrases them; otherwise the authored line is said.
+DECISIVE_ACTS = {"accept_session", "ask_next_step", "defer", "not_relevant", "acknowledge_exit", "end_call"}
 
 _ASSISTANT = re.compile(
     r"\b(as an ai|language model|i'?m (just )?an? (ai|assistant|bot)|how (can|may) i (help|assist)|assist you|"
@@ -60,7 +63,7 @@ _NUMBER = re.compile(
 )
 MAX_WORDS = 60
 MAX_SENTENCES = 3
-ON_ACT_FLOOR = 0.25
+ON_ACT_FLOOR = 0.3
 ECHO_CEILING = 0.9
 
 
@@ -121,19 +124,17 @@ class Voice:
         """Yield the COO's words piece by piece; `result` is filled in as it goes (text, source, timing)."""
         floor = authored_line(decision, persona, scenario, rng)
         started = time.perf_counter()
-        if self.llm is None or decision.act == "greet":
-            result.text, result.source, result.fallback_reason = (
-                floor,
-                "authored",
-                "no model" if self.llm is None else None,
-            )
+        decisive = decision.act in DECISIVE_ACTS and self.llm is not None and not self.llm.capable
+        if self.llm is None or decision.act == "greet" or decisive:
+            result.text, result.source = floor, "authored"
+            result.fallback_reason = "no model" if self.llm is None else "decisive act" if decisive else None
             result.total_s = time.perf_counter() - started
             yield floor
             return
         result.model = self.llm.model_id
         hint = content_hint(decision, scenario)
         request = self._request(decision, persona, scenario, recent_turns, hint, rng)
-        references = [hint] if hint else list(persona.voice.lines.get(decision.act, [floor]))  # type: ignore[call-overload]
+        references = [hint] if hint else [*persona.voice.lines.get(decision.act, [floor]), ACT_GUIDANCE[decision.act]]  # type: ignore[call-overload]
         emitted: list[str] = []
         try:
             stream = self.llm.stream(request)
