@@ -36,7 +36,7 @@ def test_a_good_reply_is_said(content, embedder) -> None:  # type: ignore[no-unt
 
 
 def test_the_model_never_speaks_for_the_rep(content, embedder) -> None:  # type: ignore[no-untyped-def]
-    text, result, _ = _say(
+    text, _result, _ = _say(
         content, embedder, "Go on, quickly.\nRep: Thanks Dana, our platform has AI.", Decision("grant_time")
     )
     assert "Rep:" not in text and "platform" not in text
@@ -83,7 +83,7 @@ def test_a_tiny_model_does_not_phrase_decisions(content, embedder) -> None:  # t
     text, result, llm = _say(content, embedder, "No, we're not going to change anything.", Decision("accept_session"))
     assert llm.calls == [] and result.source == "authored"
     assert text in content.personas["dana_okafor"].voice.lines["accept_session"]
-    text2, result2, llm2 = _say(
+    _text2, result2, llm2 = _say(
         content, embedder, "Fine, an hour works. Send me the invite.", Decision("accept_session"), capable=True
     )
     assert llm2.calls and result2.source == "model"
