@@ -29,6 +29,7 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/trainer content check
+	$(BIN)/trainer playbook ingest playbooks/coo_phone_outbound.md
 	$(BIN)/trainer db upgrade
 	$(BIN)/trainer seed demo
 	@echo "The web app is not built yet; 'trainer --help' lists what works today."
