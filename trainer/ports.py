@@ -63,6 +63,7 @@ class LLMReply:
     first_token_s: float | None
     total_s: float
     error: str | None = None  # why a reply is interrupted
+    finish_reason: str | None = None  # as the server said it: "stop", "length" (hit max_tokens), ...; None if cut
 
 
 class LLMStream(Protocol):
@@ -80,6 +81,11 @@ class LLMStream(Protocol):
 
 @runtime_checkable
 class LLM(Protocol):
+    """A model the core can call. Failures: `LLMError` (timeout, connection, server error, after the configured
+    retries) or `trainer.errors.ConfigError` when the user must fix something (a rejected API key, missing model
+    files). A stream raises on iteration only when no text arrived; otherwise it returns the partial text marked
+    "interrupted"."""
+
     backend: str  # embedded | openai | openai-compatible | scripted
     model_id: str
     # Which route phrases best with this model: "chat" (messages) or "completions" (a transcript to continue).

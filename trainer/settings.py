@@ -41,17 +41,35 @@ class Settings(BaseSettings):
     llm_backend: LLMBackendName = Field(
         default="embedded", description="embedded | openai | openai-compatible | scripted"
     )
-    llm_model: str | None = Field(default=None, description="Model name; each backend has its own default.")
-    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds before a model call is given up.")
-    llm_max_retries: int = Field(default=2, ge=0, le=10, description="Retries on connection errors, 429 and 5xx.")
+    llm_model: str | None = Field(
+        default=None,
+        description="Model name: gpt-4o-mini for openai; required for openai-compatible; embedded uses embedded_model.",
+    )
+    llm_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a model call waits on the server (to connect, for the first token, between tokens).",
+    )
+    llm_max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries on connection errors, timeouts, 429 and 5xx; a started stream is never replayed.",
+    )
     llm_style: Literal["chat", "completions"] = Field(
         default="chat", description="openai-compatible: which API route phrases the COO."
     )
     llm_json_mode: Literal["json_schema", "json_object", "none"] = Field(
         default="json_schema", description="openai-compatible: how structured output is requested."
     )
+    llm_capable: Literal["auto", "true", "false"] = Field(
+        default="auto",
+        description="Trust the model to read moves and grade: auto = yes for openai, for openai-compatible only "
+        "when the model name says >= 7B parameters; never for embedded.",
+    )
     embedded_model: Literal["gemma3-270m", "smollm2-135m"] = Field(
-        default="gemma3-270m", description="Which embedded model phrases the COO."
+        default="gemma3-270m",
+        description="Embedded model: gemma3-270m (completions route, the default: fewest character breaks) or smollm2-135m (chat route).",
     )
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "TRAINER_OPENAI_API_KEY")

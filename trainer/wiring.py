@@ -36,8 +36,10 @@ def build_passage_store(settings: Settings, embedder: Embedder | None = None) ->
 
 
 def build_llm(settings: Settings) -> LLM:
-    """The configured LLM backend (TRAINER_LLM_BACKEND)."""
-    raise NotImplementedError("filled in by the LLM backends work")
+    """The configured LLM backend (TRAINER_LLM_BACKEND); ConfigError names the setting when one is missing."""
+    from trainer.adapters.llm.factory import build_llm as build
+
+    return build(settings)
 
 
 def build_database(settings: Settings) -> Database:

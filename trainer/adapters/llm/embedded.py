@@ -1,0 +1,257 @@
+"""The embedded backend: llama-cpp-python's OpenAI-compatible server, started by the app on a free loopback port
+on first use, health-checked, and stopped with the app (atexit, its own process group, and a watchdog in the child
+for when the app is killed). One model call at a time: two CPU-heavy calls at once slow both 3-4x on 2 cores."""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import weakref
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from trainer.adapters.llm.openai_llm import OpenAICompatibleLLM
+from trainer.adapters.llm.streaming import Piece, TimedStream
+from trainer.adapters.llm.weights import EmbeddedModel
+from trainer.errors import ConfigError, TrainerError
+from trainer.ports import LLMError, LLMReply, LLMRequest, Message
+
+SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+BUILD_HINT = (
+    "run `make install` (it builds llama-cpp-python[server]), or pick another backend with "
+    "TRAINER_LLM_BACKEND=openai or openai-compatible"
+)
+_live_servers: weakref.WeakSet[EmbeddedServer] = weakref.WeakSet()
+
+
+def _stop_all_servers() -> None:
+    for server in list(_live_servers):
+        server.stop()
+
+
+atexit.register(_stop_all_servers)
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def default_threads() -> int:
+    """Half the CPUs, at least one, at most four. Measured on 2 busy cores: with 2 threads llama.cpp's spinning
+    OpenMP workers collapse when anything else runs (13-35 s for a 40-token reply); 1 thread stays at 2-4 s."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 2
+    return max(1, min(4, cpus // 2))
+
+
+class EmbeddedServer:
+    """One `llama_cpp.server` child process serving one model file."""
+
+    def __init__(
+        self,
+        model: EmbeddedModel,
+        *,
+        models_dir: Path,
+        logs_dir: Path,
+        start_timeout: float = 90.0,
+        n_ctx: int = 4096,
+        threads: int | None = None,
+    ):
+        self.model = model
+        self.models_dir = Path(models_dir)
+        self.logs_dir = Path(logs_dir)
+        self.start_timeout = start_timeout
+        self.n_ctx = n_ctx
+        self.threads = threads or default_threads()
+        self.api_key = secrets.token_urlsafe(24)  # only this process can use its server
+        self.port: int | None = None
+        self.log_path: Path | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        if self.port is None:
+            raise LLMError("the embedded model server is not started")
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        """Start the server if it is not running (again, if it died). Raises ConfigError when something is not
+        installed, LLMError when the server does not come up."""
+        with self._lock:
+            if self.running:
+                return
+            missing = [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
+            if missing:
+                raise ConfigError(
+                    f"the embedded backend needs llama-cpp-python[server] ({', '.join(missing)} missing): {BUILD_HINT}"
+                )
+            model_file = self.model.locate(self.models_dir)
+            self.logs_dir.mkdir(parents=True, exist_ok=True)
+            self.log_path = self.logs_dir / f"llm-server-{self.model.name}-{os.getpid()}.log"
+            self.port = free_loopback_port()
+            cmd = [
+                sys.executable, "-m", "trainer.adapters.llm.server_main", "--parent-pid", str(os.getpid()),
+                "--model", str(model_file), "--model_alias", self.model.name,
+                "--host", "127.0.0.1", "--port", str(self.port), "--api_key", self.api_key,
+                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads),
+                "--verbose", "False",
+            ]  # fmt: skip
+            with self.log_path.open("wb") as log:
+                self._proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: stop() takes down anything it spawned
+                    # sleeping, not spinning, OpenMP workers: the app and the embedder share these cores
+                    env={"OMP_WAIT_POLICY": "PASSIVE", **os.environ, "PYTHONUNBUFFERED": "1"},
+                )
+            _live_servers.add(self)
+            self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + self.start_timeout
+        request = urllib.request.Request(f"{self.base_url}/models", headers={"Authorization": f"Bearer {self.api_key}"})
+        while time.monotonic() < deadline:
+            code = self._proc.poll()
+            if code is not None:
+                raise LLMError(
+                    f"the embedded model server ({self.model.name}) exited while starting (exit code {code}). "
+                    f"{self._log_tail()}Fix: {BUILD_HINT}."
+                )
+            try:
+                with urllib.request.urlopen(request, timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self._kill()
+        raise LLMError(
+            f"the embedded model server ({self.model.name}) did not answer within {self.start_timeout:g} s. "
+            f"{self._log_tail()}Fix: {BUILD_HINT}."
+        )
+
+    def _log_tail(self, lines: int = 8) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        tail = self.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
+        return f"Its log ({self.log_path}) ends: " + " | ".join(tail) + ". " if tail else ""
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        with self._lock:
+            self._kill()
+            if self.log_path is not None:
+                self.log_path.unlink(missing_ok=True)  # kept only when a start failed
+            _live_servers.discard(self)
+
+
+class EmbeddedLLM:
+    """The LLM protocol over an EmbeddedServer started on first use; calls are serialised with a lock."""
+
+    backend = "embedded"
+    capable = False  # tiny models phrase; they cannot read moves or grade
+
+    def __init__(self, server: EmbeddedServer, *, timeout: float, max_retries: int):
+        self.model_id = server.model.name
+        self.preferred_style = server.model.style
+        self.server = server
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._client: OpenAICompatibleLLM | None = None
+        self._call_lock = threading.Lock()
+        self._queue_wait_s = max(60.0, 2 * timeout)
+
+    def start(self) -> float:
+        """Start the server now (it starts on the first call otherwise). Returns the seconds it took."""
+        t0 = time.perf_counter()
+        self._ensure()
+        return time.perf_counter() - t0
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def _ensure(self) -> OpenAICompatibleLLM:
+        if not self.server.running or self._client is None:
+            self.server.start()
+            self._client = OpenAICompatibleLLM(
+                backend="embedded",
+                model=self.model_id,
+                base_url=self.server.base_url,
+                api_key=self.server.api_key,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                preferred_style=self.preferred_style,
+                capable=False,
+                json_mode="json_object",  # llama.cpp rejects json_schema; json_object + schema becomes a grammar
+                label=f"the embedded model server ({self.model_id})",
+                url_setting=None,
+                key_setting=None,
+            )
+        return self._client
+
+    def _acquire(self) -> None:
+        if not self._call_lock.acquire(timeout=self._queue_wait_s):
+            raise LLMError(f"the embedded model was busy with other calls for {self._queue_wait_s:g} s")
+
+    def _map_error(self, exc: BaseException) -> TrainerError:
+        if isinstance(exc, TrainerError):
+            return exc
+        return self._client.map_error(exc) if self._client else LLMError(f"embedded model call failed: {exc}")
+
+    def _locked_pieces(self, request: LLMRequest) -> Iterator[Piece]:
+        self._acquire()
+        try:
+            yield from self._ensure().pieces(request)
+        finally:
+            self._call_lock.release()
+
+    def stream(self, request: LLMRequest) -> TimedStream:
+        return TimedStream(lambda: self._locked_pieces(request), model=self.model_id, map_error=self._map_error)
+
+    def complete(self, request: LLMRequest) -> LLMReply:
+        self._acquire()
+        try:
+            return self._ensure().complete(request)
+        finally:
+            self._call_lock.release()
+
+    def structured(self, messages: Sequence[Message], schema: dict[str, Any], *, name: str) -> dict[str, Any]:
+        self._acquire()
+        try:
+            return self._ensure().structured(messages, schema, name=name)
+        finally:
+            self._call_lock.release()
