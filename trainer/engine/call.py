@@ -60,6 +60,8 @@ class CooTurnRecord:
             "rep_moves": self.rep_moves,
             "voice_source": self.voice_source,
             "fallback_reason": self.fallback_reason,
+            "first_token_s": None if self.first_token_s is None else round(self.first_token_s, 4),
+            "total_s": round(self.total_s, 4),
             **self.state,
         }
 

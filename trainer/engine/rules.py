@@ -152,6 +152,10 @@ def _decide(
         return Decision("redirect_role")
     if s.patience <= 0:
         return _end(s, "hung_up", "patience ran out")
+    if s.patience <= 1 and s.interest < 2 and "clean_exit" not in moves:
+        s.outcome = "deferred"
+        s.reasons.append("almost out of patience and not interested: the COO brushes the rep off")
+        return Decision("defer")
     if not scenario.pattern_applies:
         return _decide_not_applicable(s, moves)
     if "clean_exit" in moves:
