@@ -118,8 +118,8 @@ def test_difficulty_changes_patience(service) -> None:  # type: ignore[no-untype
             "".join(call.rep_says(line))
             n += 1
         turns[diff] = (n, call.outcome)
-    assert turns["hard"][0] <= turns["easy"][0]
-    assert turns["hard"][1] == "hung_up"
+    assert turns["hard"][0] < turns["easy"][0] or turns["easy"][1] is None
+    assert turns["hard"][1] in ("hung_up", "deferred")
 
 
 def test_bad_messages_are_rejected_before_any_model_call(content, embedder) -> None:  # type: ignore[no-untyped-def]
