@@ -23,7 +23,7 @@ def build_embedder(settings: Settings) -> Embedder:
 def build_passage_store(settings: Settings, embedder: Embedder | None = None) -> PassageSearch:
     """Chroma PersistentClient under the data dir, or HttpClient when TRAINER_CHROMA_URL is set.
 
-    The returned store also has `source_ids`, `upsert` and `delete` (what `trainer.services.knowledge` ingests with).
+    The returned store is also a `trainer.services.knowledge.PassageIndex` (the write side that ingest uses).
     """
     from trainer.adapters.chroma_store import open_store
 

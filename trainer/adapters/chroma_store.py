@@ -102,7 +102,7 @@ def _store_errors(location: str) -> Iterator[None]:
 
 
 class ChromaPassageStore:
-    """`PassageSearch` plus what ingest needs (`source_ids`, `upsert`, `delete`)."""
+    """`PassageSearch` plus what ingest needs (`source_ids`, `upsert`, `update_metadata`, `delete`)."""
 
     def __init__(self, client: Any, collection_name: str, embedder: Embedder, location: str):
         self._client = client
@@ -187,6 +187,16 @@ class ChromaPassageStore:
                     embeddings=embeddings[start : start + batch],
                     documents=[p.text for p in part],
                     metadatas=[{**p.metadata, _HEADING_KEY: p.heading_path} for p in part],
+                )
+
+    def update_metadata(self, passages: Sequence[Passage]) -> None:
+        """Refresh the metadata of passages already stored (same id: same text, same vector)."""
+        batch = max(1, min(int(self._client.get_max_batch_size()), 1000))
+        with _store_errors(self.location):
+            for start in range(0, len(passages), batch):
+                part = passages[start : start + batch]
+                self._collection.update(
+                    ids=[p.id for p in part], metadatas=[{**p.metadata, _HEADING_KEY: p.heading_path} for p in part]
                 )
 
     def delete(self, ids: Sequence[str]) -> None:

@@ -1,9 +1,9 @@
 """The playbook knowledge base: ingest playbook files into the passage store, search it, cite from sections.
 
-Ingest is all-or-nothing up to the store: every file is read and split, every passage embedded and the vectors
-checked before the store is touched, so a bad file or a failing model leaves the previous index as it was. Then,
-per file, new and changed passages are upserted first and the passages that disappeared from the file are deleted
-last: a reader never sees a file's passages missing.
+Ingest is all-or-nothing up to the store: every file is read and split, every new passage embedded and the
+vectors checked before the store is written, so a bad file or a failing model leaves the previous index as it was.
+Then, per file, new passages are upserted first and the passages that disappeared from the file are deleted last:
+a reader never sees a file's passages missing.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class PassageIndex(PassageSearch, Protocol):
     def source_ids(self, source: str) -> set[str]: ...
 
     def upsert(self, passages: Sequence[Passage], embeddings: np.ndarray) -> None: ...
+
+    def update_metadata(self, passages: Sequence[Passage]) -> None: ...
 
     def delete(self, ids: Sequence[str]) -> None: ...
 
@@ -67,23 +69,30 @@ def embed_passages(passages: Sequence[Passage], embedder: Embedder, *, progress:
 def ingest(
     paths: Iterable[str | Path], *, store: PassageIndex, embedder: Embedder, progress: bool = True
 ) -> list[IngestReport]:
-    """Ingest playbook files (.md, .txt, or folders of them). Re-ingesting a file is idempotent."""
+    """Ingest playbook files (.md, .txt, or folders of them). Re-ingesting a file is idempotent.
+
+    A passage already in the store under the same id has the same source, heading path and text, so the same
+    vector: only new passages are embedded (the store's collection is tied to one model), kept ones get their
+    metadata refreshed.
+    """
     files = expand_paths([Path(p) for p in paths])
     if not files:
         raise InputError("no playbook given; name one or more .md or .txt files")
     parsed = [(f.name, load_playbook(f)) for f in files]  # every file read and split before anything else
-    vectors = embed_passages([p for _, ps in parsed for p in ps], embedder, progress=progress)
+    before = {source: store.source_ids(source) for source, _ in parsed}
+    new = [p for source, passages in parsed for p in passages if p.id not in before[source]]
+    vectors = dict(zip([p.id for p in new], embed_passages(new, embedder, progress=progress), strict=True))
     reports: list[IngestReport] = []
-    offset = 0
     for source, passages in parsed:
-        part = vectors[offset : offset + len(passages)]
-        offset += len(passages)
-        before = store.source_ids(source)
-        store.upsert(passages, part)
         ids = {p.id for p in passages}
-        stale = sorted(before - ids)
+        added = [p for p in passages if p.id in vectors]
+        kept = [p for p in passages if p.id not in vectors]
+        stale = sorted(before[source] - ids)
+        if added:
+            store.upsert(added, np.stack([vectors[p.id] for p in added]))
+        store.update_metadata(kept)
         store.delete(stale)
-        reports.append(IngestReport(source, len(passages), len(ids - before), len(ids & before), len(stale)))
+        reports.append(IngestReport(source, len(passages), len(added), len(kept), len(stale)))
     return reports
 
 
