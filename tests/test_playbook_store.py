@@ -183,3 +183,15 @@ def test_reopening_the_collection_needs_only_this_module(tmp_path: Path) -> None
     assert col.query(query_texts=["how do I end the call"], n_results=1)["ids"][0]
     lc = store.as_langchain().similarity_search("the COO says they just need more people", k=1)
     assert lc[0].metadata["objection"] == "more_staff"
+
+
+def test_a_long_ingest_shows_a_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = open_store(path=tmp_path / "chroma")
+    knowledge.ingest([MARKDOWN_PLAYBOOK], store=store, embedder=get_embedder(), progress=True)
+    assert "embedding" not in capsys.readouterr().err  # a small playbook takes a second: no bar
+    long = tmp_path / "long.md"
+    long.write_text("\n\n".join(f"## Step {i}\n\nWhere time goes at step {i}." for i in range(260)), encoding="utf-8")
+    (report,) = knowledge.ingest([long], store=store, embedder=get_embedder(), progress=True)
+    assert report.passages == 260
+    err = capsys.readouterr().err
+    assert "embedding" in err and "260/260" in err
