@@ -48,7 +48,7 @@ class GradingService:
 
             try:
                 self._store = build_passage_store(self.settings, self.embedder)
-            except StoreUnavailable as exc:
+            except (StoreUnavailable, ConfigError) as exc:  # down, or a data folder that cannot be opened
                 self._store_problem = str(exc)
         return self._store
 
