@@ -32,12 +32,13 @@ demo: install
 	$(BIN)/trainer playbook ingest playbooks/coo_phone_outbound.md
 	$(BIN)/trainer db upgrade
 	$(BIN)/trainer seed demo
-	@echo "The web app is not built yet; 'trainer --help' lists what works today."
-	$(BIN)/trainer --help
+	@echo "The web app is not built yet: the demo is a practice call in the terminal on the embedded model."
+	@echo "Type your lines as the rep; /quit hangs up. 'trainer --help' lists every command."
+	$(BIN)/trainer practice --persona dana_okafor --scenario A
 
 lint: install
-	$(BIN)/ruff check trainer tests
-	$(BIN)/ruff format --check trainer tests
+	$(BIN)/ruff check trainer tests bench
+	$(BIN)/ruff format --check trainer tests bench
 
 typecheck: install
 	$(BIN)/mypy
