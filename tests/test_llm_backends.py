@@ -176,6 +176,9 @@ class _FakeServer:
     def stop(self) -> None:
         self.running = False
 
+    def crash_note(self) -> str:
+        return ""
+
 
 def test_embedded_calls_run_one_at_a_time(stub_openai: StubOpenAIServer) -> None:
     server = _FakeServer(stub_openai)

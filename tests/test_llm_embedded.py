@@ -47,6 +47,15 @@ def test_a_model_file_that_will_not_load_gives_a_clear_error(tmp_path: Path) -> 
     assert server.log_path is not None and server.log_path.exists()  # kept for the user to read
 
 
+def test_a_server_that_crashes_under_a_call_is_named_with_the_fix(tmp_path: Path) -> None:
+    model = EmbeddedModel("m", "chat", "a model", locate=lambda _d: tmp_path, installed=lambda: True)
+    server = EmbeddedServer(model, models_dir=tmp_path, logs_dir=tmp_path)
+    server._proc = subprocess.Popen([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"])
+    server._proc.wait(timeout=30)
+    note = server.crash_note()
+    assert "crashed (SIGSEGV)" in note and "rebuild it" in note and "--no-cache-dir" in note
+
+
 def test_gemma_is_assembled_and_refused_when_it_does_not_match_its_checksum(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

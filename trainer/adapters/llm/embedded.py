@@ -15,10 +15,9 @@ import sys
 import threading
 import time
 import urllib.request
-import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from trainer.adapters.llm.openai_llm import OpenAICompatibleLLM
 from trainer.adapters.llm.streaming import Piece, TimedStream
@@ -31,7 +30,8 @@ BUILD_HINT = (
     "run `make install` (it builds llama-cpp-python[server]), or pick another backend with "
     "TRAINER_LLM_BACKEND=openai or openai-compatible"
 )
-_live_servers: weakref.WeakSet[EmbeddedServer] = weakref.WeakSet()
+T = TypeVar("T")
+_live_servers: set[EmbeddedServer] = set()  # strong refs: a running server is stopped at exit
 
 
 def _stop_all_servers() -> None:
@@ -82,6 +82,7 @@ class EmbeddedServer:
         self.log_path: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._healthy = False  # came up at least once: its log is not needed after a clean stop
 
     @property
     def base_url(self) -> str:
@@ -127,6 +128,7 @@ class EmbeddedServer:
                 )
             _live_servers.add(self)
             self._wait_healthy()
+            self._healthy = True
 
     def _wait_healthy(self) -> None:
         assert self._proc is not None
@@ -152,6 +154,25 @@ class EmbeddedServer:
             f"{self._log_tail()}Fix: {BUILD_HINT}."
         )
 
+    def crash_note(self) -> str:
+        """When the server died under a call (not stopped by us): what happened and how to fix it, else ""."""
+        proc = self._proc
+        if proc is None:
+            return ""
+        try:
+            code = proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            return ""
+        if code >= 0:
+            return f" The embedded model server exited (code {code}); it restarts on the next call. {self._log_tail()}"
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        return (
+            f" The embedded model server crashed ({name}); it restarts on the next call. A crash on every call means "
+            "llama-cpp-python was built for another CPU (a reused wheel from pip's cache): rebuild it with "
+            "CMAKE_ARGS='-DGGML_NATIVE=OFF' pip install --force-reinstall --no-cache-dir --no-deps "
+            "'llama-cpp-python==0.3.36'."
+        )
+
     def _log_tail(self, lines: int = 8) -> str:
         if self.log_path is None or not self.log_path.exists():
             return ""
@@ -174,8 +195,8 @@ class EmbeddedServer:
     def stop(self) -> None:
         with self._lock:
             self._kill()
-            if self.log_path is not None:
-                self.log_path.unlink(missing_ok=True)  # kept only when a start failed
+            if self.log_path is not None and self._healthy:
+                self.log_path.unlink(missing_ok=True)  # kept when a start failed: the error message points to it
             _live_servers.discard(self)
 
 
@@ -229,8 +250,23 @@ class EmbeddedLLM:
 
     def _map_error(self, exc: BaseException) -> TrainerError:
         if isinstance(exc, TrainerError):
-            return exc
-        return self._client.map_error(exc) if self._client else LLMError(f"embedded model call failed: {exc}")
+            mapped: TrainerError = exc
+        elif self._client is not None:
+            mapped = self._client.map_error(exc)
+        else:
+            mapped = LLMError(f"embedded model call failed: {exc}")
+        note = self.server.crash_note() if isinstance(mapped, LLMError) else ""
+        return LLMError(f"{mapped}{note}") if note else mapped
+
+    def _guarded(self, call: Callable[[OpenAICompatibleLLM], T]) -> T:
+        """Run one call on the server, holding the lock; a server crash is named in the error."""
+        self._acquire()
+        try:
+            return call(self._ensure())
+        except LLMError as exc:
+            raise self._map_error(exc) from exc
+        finally:
+            self._call_lock.release()
 
     def _locked_pieces(self, request: LLMRequest) -> Iterator[Piece]:
         self._acquire()
@@ -243,15 +279,7 @@ class EmbeddedLLM:
         return TimedStream(lambda: self._locked_pieces(request), model=self.model_id, map_error=self._map_error)
 
     def complete(self, request: LLMRequest) -> LLMReply:
-        self._acquire()
-        try:
-            return self._ensure().complete(request)
-        finally:
-            self._call_lock.release()
+        return self._guarded(lambda client: client.complete(request))
 
     def structured(self, messages: Sequence[Message], schema: dict[str, Any], *, name: str) -> dict[str, Any]:
-        self._acquire()
-        try:
-            return self._ensure().structured(messages, schema, name=name)
-        finally:
-            self._call_lock.release()
+        return self._guarded(lambda client: client.structured(messages, schema, name=name))

@@ -5,6 +5,7 @@ through langchain-openai's ChatOpenAI, with the JSON mode the server accepts."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -71,8 +72,6 @@ class OpenAICompatibleLLM:
 
     def complete(self, request: LLMRequest) -> LLMReply:
         """One reply, not streamed (first_token_s is None: the text arrives all at once)."""
-        import time
-
         t0 = time.perf_counter()
         try:
             if request.messages is not None:
