@@ -50,7 +50,11 @@ def run() -> dict[str, Any]:
         return {"score": 2, "rationale": "stub", "evidence": [], "citations": []}
 
     llm_service = GradingService(
-        get_settings(), content=content, embedder=embedder, store=_NoStore(), llm=ScriptedLLM(capable=True, responder=slow)  # type: ignore[arg-type]
+        get_settings(),
+        content=content,
+        embedder=embedder,
+        store=_NoStore(),
+        llm=ScriptedLLM(capable=True, responder=slow),  # type: ignore[arg-type]
     )
     walls = []
     for _ in range(3):
@@ -60,7 +64,11 @@ def run() -> dict[str, Any]:
     slowest = max(LATENCY.values())
     wall = statistics.median(walls)
     return {
-        "signal_grade_20_turns_s": {"p50": round(statistics.median(times), 4), "max": round(max(times), 4), "goal": 0.5},
+        "signal_grade_20_turns_s": {
+            "p50": round(statistics.median(times), 4),
+            "max": round(max(times), 4),
+            "goal": 0.5,
+        },
         "llm_grade_wall_s": round(wall, 3),
         "slowest_criterion_s": slowest,
         "llm_wall_over_slowest": round(wall / slowest, 3),

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from trainer.cli import content as content_cli
+from trainer.cli import grading as grading_cli
 from trainer.cli import llm as llm_cli
 from trainer.cli import people as people_cli
 from trainer.cli import playbook as playbook_cli
@@ -25,6 +26,8 @@ app.command("settings")(content_cli.show_settings)
 app.command("version")(content_cli.version)
 app.command("practice")(practice_cli.practice)
 app.command("simulate")(practice_cli.simulate)
+app.command("grade")(grading_cli.grade)
+app.command("eval")(grading_cli.evaluate)
 
 err_console = Console(stderr=True)
 

@@ -34,8 +34,10 @@ def practice(
     service = PracticeService(get_settings(), use_llm=not no_llm)
     call = service.new_call(persona, scenario, difficulty, seed)
     p = call.persona
-    console.print(f"[bold]Calling {p.name}, {p.title} of {p.company}[/] ({p.industry}) - scenario {call.scenario_id}: "
-                  f"{call.scenario.title}. Difficulty: {call.difficulty}. Type /quit to hang up.")
+    console.print(
+        f"[bold]Calling {p.name}, {p.title} of {p.company}[/] ({p.industry}) - scenario {call.scenario_id}: "
+        f"{call.scenario.title}. Difficulty: {call.difficulty}. Type /quit to hang up."
+    )
     console.print(f"[cyan]{p.first_name}:[/] {call.open()}")
     while not call.ended:
         try:
