@@ -21,7 +21,7 @@ def _criterion_md(c: CriterionGrade) -> list[str]:
     if c.evidence:
         out.append("")
     for cit in c.citations:
-        out.append(f"- playbook: *{cit.heading_path}* (`{cit.passage_id}`): {cit.text}")
+        out.append(f"- playbook: *{cit.heading_path}* (`{cit.passage_id}`): {' '.join(cit.text.split())}")
     if c.citations:
         out.append("")
     return out
