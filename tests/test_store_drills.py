@@ -184,3 +184,29 @@ def test_demo_seed_is_idempotent_and_its_logins_work(services: Services, db: Dat
     rep = services.users.authenticate("rita", DEMO_PASSWORD)
     assert len(services.drills.my_drills(rep)) == 2
     assert len(services.drills.my_drills(services.users.authenticate("rosa", DEMO_PASSWORD))) == 1
+
+
+def test_two_starts_of_one_drill_at_once_open_one_session(services: Services) -> None:
+    import threading
+
+    world = build_world(services)
+    rep = world["rep1a"]
+    drill_id = _drill(services, world, max_attempts=1)
+    services.drills.assign(world["coach1"], drill_id, user_ids=[rep.id])
+    barrier = threading.Barrier(4)
+    started, refused = [], []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            started.append(services.sessions.start(rep, drill_id=drill_id).id)
+        except InputError as exc:
+            refused.append(str(exc))
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(started) == 1 and len(refused) == 3, (started, refused)
+    assert _status(services, rep, drill_id).attempts == 1

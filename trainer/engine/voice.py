@@ -106,7 +106,7 @@ def content_hint(decision: Decision, scenario: ScenarioSpec) -> str | None:
 
 
 class Voice:
-    def __init__(self, llm: LLM | None, prompts: PromptLibrary, embedder: Embedder | None = None, max_tokens: int = 60):
+    def __init__(self, llm: LLM | None, prompts: PromptLibrary, embedder: Embedder | None = None, max_tokens: int = 48):
         self.llm = llm
         self.prompts = prompts
         self.embedder = embedder
@@ -198,7 +198,11 @@ class Voice:
             "act": decision.act,
             "act_guidance": ACT_GUIDANCE[decision.act],
             "content_hint": hint or "",
-            "recent_turns": list(recent_turns)[-6:],
+            # The whole call for a transcript completer: its prefix then grows turn by turn, and llama.cpp reuses
+            # the evaluated prefix, so only the newest turns are read again (the act's direction comes last).
+            "recent_turns": list(recent_turns)
+            if self.llm.preferred_style == "completions"
+            else list(recent_turns)[-6:],
         }
         seed = rng.randrange(2**31)
         if self.llm.preferred_style == "completions":

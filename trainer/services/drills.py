@@ -53,6 +53,7 @@ def is_assigned(uow: UnitOfWork, actor: Actor, drill: Drill) -> bool:
 
 def check_drill_start(uow: UnitOfWork, actor: Actor, drill_id: str) -> Drill:
     """The drill if the actor may start an attempt now: assigned, none open, attempts left."""
+    uow.users.get(actor.id, lock=True)  # two starts at once by one rep queue here, so the attempt count holds
     drill = uow.drills.get(drill_id) if isinstance(drill_id, str) else None
     if drill is None or not is_assigned(uow, actor, drill):
         raise drill_not_found(str(drill_id))

@@ -158,8 +158,8 @@ class SqlUsers(_Repo):
             )
         )
 
-    def get(self, user_id: str) -> UserRecord | None:
-        r = self.db.get(UserRow, user_id)
+    def get(self, user_id: str, *, lock: bool = False) -> UserRecord | None:
+        r = self.db.get(UserRow, user_id, populate_existing=lock, with_for_update=lock or None)
         return _user(r) if r else None
 
     def by_username(self, username: str) -> UserRecord | None:
