@@ -58,6 +58,16 @@ def default_threads() -> int:
     return max(1, min(4, cpus // 2))
 
 
+def batch_threads() -> int:
+    """Every CPU, at most four, for reading the prompt (measured idle on 2 cores: first token p50 0.61 s with 2
+    threads against 1.14 s with 1)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 2
+    return max(1, min(4, cpus))
+
+
 class EmbeddedServer:
     """One `llama_cpp.server` child process serving one model file."""
 
@@ -77,6 +87,9 @@ class EmbeddedServer:
         self.start_timeout = start_timeout
         self.n_ctx = n_ctx
         self.threads = threads or default_threads()
+        # Reading the prompt is one batch that spreads well over every core and is what the first token waits for;
+        # generating is token by token, where a second thread mostly contends with the app (see default_threads).
+        self.batch_threads = max(self.threads, batch_threads())
         self.api_key = secrets.token_urlsafe(24)  # only this process can use its server
         self.port: int | None = None
         self.log_path: Path | None = None
@@ -113,7 +126,7 @@ class EmbeddedServer:
                 sys.executable, "-m", "trainer.adapters.llm.server_main", "--parent-pid", str(os.getpid()),
                 "--model", str(model_file), "--model_alias", self.model.name,
                 "--host", "127.0.0.1", "--port", str(self.port), "--api_key", self.api_key,
-                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads),
+                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads), "--n_threads_batch", str(self.batch_threads),
                 "--verbose", "False",
             ]  # fmt: skip
             with self.log_path.open("wb") as log:
