@@ -87,3 +87,18 @@ def test_a_tiny_model_does_not_phrase_decisions(content, embedder) -> None:  # t
         content, embedder, "Fine, an hour works. Send me the invite.", Decision("accept_session"), capable=True
     )
     assert llm2.calls and result2.source == "model"
+
+
+def test_the_floor_does_not_repeat_itself(content) -> None:  # type: ignore[no-untyped-def]
+    from trainer.engine.voice import authored_line
+
+    persona = content.personas["dana_okafor"]
+    spec = persona.scenarios["A"]
+    options = persona.voice.lines["answer"]
+    said: list[str] = []
+    for i in range(len(options)):
+        said.append(authored_line(Decision("answer"), persona, spec, random.Random(i), said))
+    assert sorted(said) == sorted(options)  # every line once before any comes back
+    obj = spec.objections[0]
+    again = authored_line(Decision("raise_objection", objection_id=obj.id), persona, spec, random.Random(1), [obj.line])
+    assert again.startswith("I'll say it again") and obj.line[1:] in again

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,23 +78,30 @@ class VoiceResult:
     rejected: list[str] = field(default_factory=list)
 
 
-def authored_line(decision: Decision, persona: Persona, scenario: ScenarioSpec, rng: random.Random) -> str:
-    """The authored floor for an act, filled with the persona's facts."""
+def authored_line(
+    decision: Decision, persona: Persona, scenario: ScenarioSpec, rng: random.Random, said: Collection[str] = ()
+) -> str:
+    """The authored floor for an act, filled with the persona's facts; a line already said in this call is avoided
+    while another one is left, and a repeated objection is said as a repeat."""
     if decision.act == "greet":
         return scenario.opening_line
     if decision.act == "reveal_fact":
         return next(f.text for f in scenario.facts if f.id == decision.fact_id)
     if decision.act == "raise_objection":
-        return next(o.line for o in scenario.objections if o.id == decision.objection_id)
-    options = persona.voice.lines[decision.act]  # type: ignore[index]
-    line = options[rng.randrange(len(options))]
-    return line.format(
-        name=persona.name,
-        first_name=persona.first_name,
-        company=persona.company,
-        industry=persona.industry,
-        rep_name="",
-    )
+        line = next(o.line for o in scenario.objections if o.id == decision.objection_id)
+        return f"I'll say it again: {line[0].lower()}{line[1:]}" if any(line in x for x in said) else line
+    filled = [
+        line.format(
+            name=persona.name,
+            first_name=persona.first_name,
+            company=persona.company,
+            industry=persona.industry,
+            rep_name="",
+        )
+        for line in persona.voice.lines[decision.act]  # type: ignore[index]
+    ]
+    fresh = [line for line in filled if line not in said] or filled
+    return fresh[rng.randrange(len(fresh))]
 
 
 def content_hint(decision: Decision, scenario: ScenarioSpec) -> str | None:
@@ -122,7 +129,8 @@ class Voice:
         result: VoiceResult,
     ) -> Iterator[str]:
         """Yield the COO's words piece by piece; `result` is filled in as it goes (text, source, timing)."""
-        floor = authored_line(decision, persona, scenario, rng)
+        said = [t.text for t in recent_turns if t.speaker == "coo"]
+        floor = authored_line(decision, persona, scenario, rng, said)
         started = time.perf_counter()
         decisive = decision.act in DECISIVE_ACTS and self.llm is not None and not self.llm.capable
         if self.llm is None or decision.act == "greet" or decisive:
