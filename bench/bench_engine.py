@@ -56,6 +56,7 @@ def realism(service: PracticeService, label: str) -> dict[str, Any]:
         scripts[f.stem] = load_transcript(f)
     out: dict[str, Any] = {}
     firsts: list[float] = []
+    words: list[float] = []
     totals: list[float] = []
     sources: dict[str, int] = {}
     reasons: dict[str, int] = {}
@@ -76,6 +77,7 @@ def realism(service: PracticeService, label: str) -> dict[str, Any]:
                     reasons[key] = reasons.get(key, 0) + 1
                 if st.get("first_token_s") is not None:
                     firsts.append(st["first_token_s"])
+                    words.append(st["first_words_s"])
                 if st.get("total_s"):
                     totals.append(st["total_s"])
         out[name] = {"outcomes": outcomes, "runs_with_objection": with_objection}
@@ -86,9 +88,13 @@ def realism(service: PracticeService, label: str) -> dict[str, Any]:
         "coo_turns": said,
         "voice_sources": sources,
         "fallback_share": round(1 - sources.get("model", 0) / said, 3) if said else None,
+        "model_share_of_phrased_acts": round(
+            (sources.get("model", 0) + sources.get("mixed", 0)) / max(1, said - reasons.get("decisive act", 0)), 3
+        ),
         "fallback_reasons": reasons,
         "broken_character": broken,
         "first_token_s": {"p50": _pct(firsts, 0.5), "p90": _pct(firsts, 0.9), "goal_p90": 0.5},
+        "first_words_shown_s": {"p50": _pct(words, 0.5), "p90": _pct(words, 0.9)},
         "full_reply_s": {"p50": _pct(totals, 0.5), "p90": _pct(totals, 0.9), "goal_p90": 1.5},
     }
 

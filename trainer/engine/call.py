@@ -50,6 +50,7 @@ class CooTurnRecord:
     voice_source: str = "authored"
     fallback_reason: str | None = None
     first_token_s: float | None = None
+    first_words_s: float | None = None
     total_s: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,6 +62,7 @@ class CooTurnRecord:
             "voice_source": self.voice_source,
             "fallback_reason": self.fallback_reason,
             "first_token_s": None if self.first_token_s is None else round(self.first_token_s, 4),
+            "first_words_s": None if self.first_words_s is None else round(self.first_words_s, 4),
             "total_s": round(self.total_s, 4),
             **self.state,
         }
@@ -174,6 +176,7 @@ class Call:
                 voice_source=result.source,
                 fallback_reason=result.fallback_reason,
                 first_token_s=result.first_token_s,
+                first_words_s=result.first_words_s,
                 total_s=result.total_s,
             )
         )

@@ -72,7 +72,8 @@ class VoiceResult:
     text: str = ""
     source: str = "authored"  # model | authored | mixed
     fallback_reason: str | None = None
-    first_token_s: float | None = None
+    first_token_s: float | None = None  # the model's first token
+    first_words_s: float | None = None  # the first checked words the rep sees
     total_s: float = 0.0
     model: str | None = None
     rejected: list[str] = field(default_factory=list)
@@ -113,7 +114,7 @@ def content_hint(decision: Decision, scenario: ScenarioSpec) -> str | None:
 
 
 class Voice:
-    def __init__(self, llm: LLM | None, prompts: PromptLibrary, embedder: Embedder | None = None, max_tokens: int = 48):
+    def __init__(self, llm: LLM | None, prompts: PromptLibrary, embedder: Embedder | None = None, max_tokens: int = 36):
         self.llm = llm
         self.prompts = prompts
         self.embedder = embedder
@@ -137,6 +138,8 @@ class Voice:
             result.text, result.source = floor, "authored"
             result.fallback_reason = "no model" if self.llm is None else "decisive act" if decisive else None
             result.total_s = time.perf_counter() - started
+            if result.first_words_s is None:
+                result.first_words_s = time.perf_counter() - started
             yield floor
             return
         result.model = self.llm.model_id
@@ -161,6 +164,8 @@ class Voice:
                         stop = True
                         break
                     emitted.append(sent.strip())
+                    if result.first_words_s is None:
+                        result.first_words_s = time.perf_counter() - started
                     yield (" " if len(emitted) > 1 else "") + sent.strip()
                 if stop or len(emitted) >= MAX_SENTENCES:
                     buffer = ""
@@ -172,6 +177,8 @@ class Voice:
                     result.rejected.append(f"{verdict}: {tail!r}")
                 else:
                     emitted.append(tail)
+                    if result.first_words_s is None:
+                        result.first_words_s = time.perf_counter() - started
                     yield (" " if len(emitted) > 1 else "") + tail
             if stream.reply.status != "complete":
                 result.rejected.append(f"stream {stream.reply.status}: {stream.reply.error}")
@@ -181,10 +188,14 @@ class Voice:
         if not emitted:
             result.text, result.source = floor, "authored"
             result.fallback_reason = result.rejected[0] if result.rejected else "empty reply"
+            if result.first_words_s is None:
+                result.first_words_s = time.perf_counter() - started
             yield floor
         elif hint and not _carries_content(text, hint):
             result.text, result.source = f"{text} {hint}", "mixed"
             result.fallback_reason = "the reply missed the act's content; the authored content was added"
+            if result.first_words_s is None:
+                result.first_words_s = time.perf_counter() - started
             yield " " + hint
         else:
             result.text, result.source = text, "model"
