@@ -17,6 +17,7 @@ import yaml
 
 from trainer.content.models import Persona, Turn
 from trainer.content.prompts import PromptLibrary
+from trainer.engine.voice import ACT_GUIDANCE
 from trainer.ports import LLMRequest, Message
 from trainer.settings import get_settings
 from trainer.wiring import build_llm
@@ -26,19 +27,22 @@ SCENARIOS = ("A", "B", "C")
 MAX_TOKENS = 60
 COMPLETION_STOPS = ("\nRep:", "\n\n", "Rep:")
 
-# What each act asks for (the engine's own guidance texts live in trainer/engine/voice.py; these match them).
+# What each act asks for: the engine's own guidance texts.
 GUIDANCE = {
-    "ask_purpose": "asks, a little impatiently, who is calling and what this is about",
-    "grant_time": "gives the caller a couple of minutes to explain",
-    "answer": "answers briefly and non-committally, waiting to hear something concrete",
-    "reveal_fact": "shares one operational fact about their own operation, with its numbers",
-    "raise_objection": "raises an objection",
-    "push_back_theory": "pushes back on product talk or theory and asks what would change on the floor",
-    "test_claim": "questions the caller's claim or proposal and asks what it means in practice",
-    "ask_next_step": "asks what the caller is actually asking for",
-    "accept_session": "agrees to a short working session and asks for the invite",
-    "defer": "brushes the caller off politely: send an email, maybe later",
-    "end_call": "ends the call curtly",
+    act: ACT_GUIDANCE[act]
+    for act in (
+        "ask_purpose",
+        "grant_time",
+        "answer",
+        "reveal_fact",
+        "raise_objection",
+        "push_back_theory",
+        "test_claim",
+        "ask_next_step",
+        "accept_session",
+        "defer",
+        "end_call",
+    )
 }
 # The rep's last line before each act (what would make the engine pick it).
 REP_LINE = {

@@ -48,24 +48,23 @@ def free_loopback_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 2
+
+
 def default_threads() -> int:
     """Half the CPUs, at least one, at most four. Measured on 2 busy cores: with 2 threads llama.cpp's spinning
     OpenMP workers collapse when anything else runs (13-35 s for a 40-token reply); 1 thread stays at 2-4 s."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 2
-    return max(1, min(4, cpus // 2))
+    return max(1, min(4, _cpus() // 2))
 
 
 def batch_threads() -> int:
     """Every CPU, at most four, for reading the prompt (measured idle on 2 cores: first token p50 0.61 s with 2
     threads against 1.14 s with 1)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 2
-    return max(1, min(4, cpus))
+    return max(1, min(4, _cpus()))
 
 
 class EmbeddedServer:
