@@ -12,6 +12,7 @@ from trainer.engine.rules import Decision, TopicScorer, initial_state, step
 from trainer.engine.state import DIFFICULTIES, CooState
 from trainer.engine.voice import Voice, VoiceResult
 from trainer.errors import InputError
+from trainer.moves.llm_reader import LLMMoveReader
 from trainer.moves.reader import MoveReader, moves_of
 from trainer.moves.reading import TurnReading
 from trainer.ports import Embedder
@@ -73,7 +74,7 @@ class Call:
         self,
         persona: Persona,
         scenario_id: str,
-        reader: MoveReader,
+        reader: MoveReader | LLMMoveReader,
         voice: Voice,
         *,
         difficulty: str = "standard",

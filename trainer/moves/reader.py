@@ -63,14 +63,14 @@ class MoveReader:
         found: dict[str, MoveHit] = {}
         sents = []
         # Words aimed at the system (injected instructions) are not talk to the COO: they earn and cost nothing.
-        for segment, aimed_at_system in self._segments(text):
+        for segment, aimed_at_system in self.segments(text):
             for sent in sentences(segment) or ([segment.strip()] if segment.strip() else []):
                 if aimed_at_system or self._is_off_role(sent):
                     self._keep(found, MoveHit("off_role", 0.9, sent, "lexicon"))
                 else:
                     sents.append(sent)
         if not sents:
-            return self._in_context(found, previous_coo)
+            return self.in_context(found, previous_coo)
         for sent in sents:
             for move, cues in self.catalogue.compiled_cues.items():
                 matched = [(cue, tag) for cue, tag in cues if cue.search(sent)]
@@ -90,7 +90,7 @@ class MoveReader:
                         continue
                     conf = 0.5 + 0.45 * min(1.0, (sim - EMBED_FLOOR) / (EMBED_FULL - EMBED_FLOOR))
                     self._keep(found, MoveHit(move, conf, sent, "embedding"))
-        return self._in_context(found, previous_coo)
+        return self.in_context(found, previous_coo)
 
     def _embed(self, sents: list[str], cache: dict[str, np.ndarray] | None) -> np.ndarray:
         if cache is not None and all(x in cache for x in sents):
@@ -101,7 +101,7 @@ class MoveReader:
     def _is_off_role(self, sent: str) -> bool:
         return any(cue.search(sent) for cue, _ in self.catalogue.compiled_cues["off_role"])
 
-    def _segments(self, text: str) -> list[tuple[str, bool]]:
+    def segments(self, text: str) -> list[tuple[str, bool]]:
         """Split a turn into (segment, aimed_at_system): bracketed or tagged spans that hold an off-role cue."""
         out: list[tuple[str, bool]] = []
         pos = 0
@@ -129,7 +129,7 @@ class MoveReader:
         found[hit.move] = MoveHit(hit.move, conf, best.quote, source, elements)
 
     @staticmethod
-    def _in_context(found: dict[str, MoveHit], previous_coo: TurnReading | None) -> tuple[MoveHit, ...]:
+    def in_context(found: dict[str, MoveHit], previous_coo: TurnReading | None) -> tuple[MoveHit, ...]:
         """Context rules: answers to pushback need pushback; a close beats the moves it contains."""
         pushback = previous_coo is not None and (
             bool(previous_coo.objections) or any(s in previous_coo.signals for s in _PUSHBACK_SIGNALS)

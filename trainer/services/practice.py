@@ -14,6 +14,7 @@ from trainer.engine.call import Call
 from trainer.engine.state import DIFFICULTIES
 from trainer.engine.voice import Voice
 from trainer.errors import InputError, NotFoundError
+from trainer.moves.llm_reader import LLMMoveReader
 from trainer.moves.reader import MoveReader
 from trainer.ports import LLM, Embedder
 from trainer.settings import Settings
@@ -111,11 +112,16 @@ class PracticeService:
     ) -> Call:
         pid, sc, diff = self.resolve(persona_id, scenario, difficulty)
         embedder = self.embedder
-        voice = Voice(self.llm, self.content.prompts, embedder)
+        llm = self.llm
+        voice = Voice(llm, self.content.prompts, embedder)
+        offline = move_reader(self.content, embedder)
+        reader: MoveReader | LLMMoveReader = offline
+        if llm is not None and llm.capable:
+            reader = LLMMoveReader(offline, llm, self.content.prompts)  # a capable model reads moves too, checked
         return Call(
             self.content.personas[pid],
             sc,
-            move_reader(self.content, embedder),
+            reader,
             voice,
             difficulty=diff,
             seed=seed,
