@@ -16,7 +16,11 @@ OPERATIONAL = ("relevance_check", "constraint_framing", "flow_question", "sympto
 LAPSES = ("abstract_claim", "feature_pitch", "jargon")
 PITCH = ("feature_pitch", "jargon")
 MONOLOGUE_WORDS = 110
-_OWN_NUMBERS = re.compile(r"\bhow (many|long|often|much)\b|\b\d+\s?(min|minutes|hours?|days?|weeks?|%|per)\b", re.I)
+_OWN_NUMBERS = re.compile(
+    r"\bhow (many|long|often|much)\b|\b(\d+|one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|sixty|ninety)"
+    r"\s?(min|minutes|hours?|days?|weeks?|%|per)\b",
+    re.I,
+)
 _SYMPTOM_OBJECTIONS = ("more_staff", "space_bottleneck")
 _DISRUPTION_WORRIES = ("it_will_block", "staff_wont_adopt")
 
@@ -57,7 +61,7 @@ def operational_terms(call: CallReading) -> CriterionGrade:
             kinds.append("a monologue")
         score, why = 2, (f"Operational in {len(good)} of {len(reps)} rep turns, with lapses ({', '.join(kinds)}): "
                          "the playbook asks to avoid abstract value claims and tool talk.")  # fmt: skip
-    elif own_numbers and len(good) * 5 >= len(reps) * 3:
+    elif (own_numbers and len(good) * 5 >= len(reps) * 3) or (len(good) >= 4 and len(good) * 5 >= len(reps) * 4):
         score, why = 3, (f"Operational throughout ({len(good)} of {len(reps)} rep turns on flow, time, waiting or staff), "
                          "and the rep worked with the COO's own numbers.")  # fmt: skip
         ev_good = [Evidence(own_numbers[0].turn, _number_quote(own_numbers[0])), *ev_good[:1]]
