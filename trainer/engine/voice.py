@@ -249,8 +249,8 @@ class Voice:
             return "speaks for the rep"
         if len((" ".join(emitted) + " " + s).split()) > MAX_WORDS:
             return "too long"
-        if re.search(r"[*#`<>{}\[\]|]|https?://", s):
-            return "not speech"
+        if re.search(r"[*#`<>{}\[\]|()]|https?://", s):
+            return "not speech"  # markup, links, or a stage direction such as "(Inaudible)"
         if self.embedder is not None:
             last_rep = next((t.text for t in reversed(recent_turns) if t.speaker == "rep"), "")
             vecs = self.embedder.embed([s, *references, *([last_rep] if last_rep else [])])
