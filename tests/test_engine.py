@@ -187,3 +187,22 @@ def test_rep_scripts_play_out_as_labelled(service, content) -> None:  # type: ig
                 assert result.outcome in ("clean_exit", "working_session", "script_ended"), (f.name, pid)
             elif want == "not_working_session":
                 assert result.outcome != "working_session", (f.name, pid)
+
+
+def test_independently_labelled_calls_play_out_as_a_coach_would_expect(service, content) -> None:  # type: ignore[no-untyped-def]
+    """Rep turns of calls labelled by coach-helpers who never saw the rules: the strongest (11-12 of 12, ending in a
+    working session) book one with every COO the pattern applies to; the weakest (4 or less) never do."""
+    checked = 0
+    for folder in ("labelled", "heldout"):
+        for f in sorted((ROOT / "tests" / "data" / folder).glob("*.json")):
+            call = load_transcript(f)
+            assert call.expected is not None and call.scenario is not None
+            total = sum(call.expected.scores.values())
+            strong = total >= 11 and call.expected.outcome == "working_session"
+            if not strong and total > 4:
+                continue
+            for pid in _applicable(content, call.scenario):
+                outcome = service.simulate(call, persona_id=pid, seed=1).outcome
+                assert (outcome == "working_session") == strong, (f.name, pid, outcome)
+                checked += 1
+    assert checked >= 30

@@ -171,7 +171,7 @@ def _decide(
         s.outcome = "no_decision"
         s.reasons.append("the rep said goodbye without a next step")
         return Decision("acknowledge_exit")
-    objection = _triggered_objection(s, moves, scenario)
+    objection = _triggered_objection(s, moves, scenario, profile)
     if objection is not None:
         s.reasons.append(f"{objection} triggered")
         return Decision("raise_objection", objection_id=objection)
@@ -233,7 +233,7 @@ def _decide_not_applicable(s: CooState, moves: frozenset[str]) -> Decision:
 
 def _decide_close(s: CooState, scenario: ScenarioSpec, profile: DifficultyProfile) -> Decision:
     open_objections = [o for o in s.raised_open if s.raised_times.get(o, 0) < 2]
-    if open_objections:
+    if open_objections and s.interest < profile.accept_interest + 2:
         s.reasons.append(f"asked to commit while {open_objections[0]} is still open")
         return Decision("raise_objection", objection_id=open_objections[0])
     if s.interest >= profile.accept_interest:
@@ -248,11 +248,19 @@ def _decide_close(s: CooState, scenario: ScenarioSpec, profile: DifficultyProfil
     return Decision("defer")
 
 
-def _triggered_objection(s: CooState, moves: frozenset[str], scenario: ScenarioSpec) -> str | None:
+def _triggered_objection(
+    s: CooState, moves: frozenset[str], scenario: ScenarioSpec, profile: DifficultyProfile
+) -> str | None:
+    """The first held objection whose trigger fires. Once the COO is won over (interest at the acceptance bar),
+    only a bad move still brings one up: a convinced COO does not go looking for reasons to say no."""
+    convinced = s.interest >= profile.accept_interest
     for obj in scenario.objections:
         if s.ledger.get(obj.id) != "held":
             continue
-        if moves & set(obj.triggered_by) or (obj.after_turn is not None and s.rep_turns >= obj.after_turn):
+        triggers: set[str] = set(moves & set(obj.triggered_by))
+        if convinced:
+            triggers = {m for m in triggers if m in LOSSES}
+        if triggers or (not convinced and obj.after_turn is not None and s.rep_turns >= obj.after_turn):
             return obj.id
     return None
 

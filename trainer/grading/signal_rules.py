@@ -61,10 +61,13 @@ def operational_terms(call: CallReading) -> CriterionGrade:
             kinds.append("a monologue")
         score, why = 2, (f"Operational in {len(good)} of {len(reps)} rep turns, with lapses ({', '.join(kinds)}): "
                          "the playbook asks to avoid abstract value claims and tool talk.")  # fmt: skip
-    elif (own_numbers and len(good) * 5 >= len(reps) * 3) or (len(good) >= 4 and len(good) * 5 >= len(reps) * 4):
+    elif own_numbers and len(good) * 5 >= len(reps) * 3:
         score, why = 3, (f"Operational throughout ({len(good)} of {len(reps)} rep turns on flow, time, waiting or staff), "
                          "and the rep worked with the COO's own numbers.")  # fmt: skip
         ev_good = [Evidence(own_numbers[0].turn, _number_quote(own_numbers[0])), *ev_good[:1]]
+    elif len(good) >= 4 and len(good) * 5 >= len(reps) * 4:
+        score, why = 3, (f"Operational throughout: {len(good)} of {len(reps)} rep turns on flow, time, waiting or "
+                         "staff, with no pitch, jargon or abstract claim.")  # fmt: skip
     else:
         score, why = 2, (f"Operational in {len(good)} of {len(reps)} rep turns with no pitch, but the rep never worked "
                          "with the COO's own numbers (how many, how long, where the time goes).")  # fmt: skip

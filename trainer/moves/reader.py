@@ -30,7 +30,10 @@ _SYSTEM_SPAN = re.compile(
     r"\[[^\]]*\]|\{[^}]*\}|<\s*/?\s*(?:transcript|system|instructions?|user|assistant)\s*>.*?(?:<\s*/?\s*(?:transcript|system|instructions?|user|assistant)\s*>|$)",
     re.IGNORECASE | re.DOTALL,
 )
-_OFFER = re.compile(r"\b(whether|should i|shall i|or should|do you want me to)\b", re.IGNORECASE)
+_OFFER = re.compile(
+    r"\b(whether|should i|shall i|or should|do you want me to)\b|\bif (it'?s|that'?s|it is|not|it isn'?t|there'?s|it has)\b",
+    re.IGNORECASE,
+)
 _LEXICON_ONLY = {"abstract_claim", "specific_close", "vague_close", "off_role", "permission_ask", "disruptive_proposal"}
 
 
