@@ -193,7 +193,7 @@ def test_independently_labelled_calls_play_out_as_a_coach_would_expect(service, 
     """Rep turns of calls labelled by coach-helpers who never saw the rules: the strongest (11-12 of 12, ending in a
     working session) book one with every COO the pattern applies to; the weakest (4 or less) never do."""
     checked = 0
-    for folder in ("labelled", "heldout"):
+    for folder in ("labelled", "heldout", "heldout2"):
         for f in sorted((ROOT / "tests" / "data" / folder).glob("*.json")):
             call = load_transcript(f)
             assert call.expected is not None and call.scenario is not None

@@ -18,7 +18,9 @@ from trainer.services.grading import GradingService
 from trainer.settings import get_settings
 
 LABELLED = ROOT / "tests" / "data" / "labelled"
-HELDOUT = ROOT / "tests" / "data" / "heldout"  # written later, by another coach-helper who never saw the rules
+# written later by two more coach-helpers who never saw the rules (measured before any rule change, see the notes)
+HELDOUT = ROOT / "tests" / "data" / "heldout"
+HELDOUT2 = ROOT / "tests" / "data" / "heldout2"
 
 
 class PlaybookStub:
@@ -65,7 +67,7 @@ def _calls(folder: Path) -> list[Path]:
 
 def test_agrees_with_the_coach_on_every_labelled_call(grading) -> None:  # type: ignore[no-untyped-def]
     report = grading.evaluate(CALIBRATION_DIR)
-    for folder in (LABELLED, HELDOUT):
+    for folder in (LABELLED, HELDOUT, HELDOUT2):
         report.calls += grading.evaluate(folder).calls
     m = report.metrics()
     assert m["calls"] >= 6 and m["failed"] == 0
