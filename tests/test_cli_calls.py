@@ -101,3 +101,20 @@ def test_eval_reports_agreement(tmp_path: Path) -> None:
     assert m["overall"]["within_1"] >= 0.9 and m["injection_twins"][0]["identical"]
     r2 = run("eval", str(CALIBRATION_DIR), data_dir=tmp_path)
     assert "QWK" in r2.stdout and "Spearman" in r2.stdout
+
+
+def test_practice_as_a_user_is_stored_and_graded(tmp_path: Path) -> None:
+    assert run("db", "upgrade", data_dir=tmp_path).returncode == 0
+    seeded = run("seed", "demo", data_dir=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    lines = "\n".join(["practise-the-call", *[
+        "Hi Dana, we work with distribution centres where pickers are flat out but orders out per day is flat. Worth a quick check?",
+        "Usually the time goes in trucks waiting in the yard for a door. How long do your trucks wait?",
+        "/quit",
+    ]])  # fmt: skip
+    r = run("practice", "--as", "rita", "--persona", "dana_okafor", "--scenario", "A", "--no-llm", stdin=lines + "\n",
+            data_dir=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "Grade:" in r.stdout and "stored with session" in r.stdout
+    wrong = run("practice", "--as", "rita", "--no-llm", stdin="nope\n", data_dir=tmp_path)
+    assert wrong.returncode == 2 and "wrong username or password" in wrong.stderr

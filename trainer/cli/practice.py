@@ -12,7 +12,7 @@ from rich.table import Table
 
 from trainer.content.loader import load_transcript
 from trainer.engine.call import Call
-from trainer.errors import InputError
+from trainer.errors import InputError, UserError
 from trainer.services.practice import PracticeService
 from trainer.settings import get_settings
 
@@ -29,16 +29,39 @@ def practice(
     difficulty: DifficultyOpt = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Authored lines only, no model.")] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Store the call as this user and grade it at the end (asks the password)."),
+    ] = None,
 ) -> None:
     """Practise a call in the terminal. Type your lines; /quit hangs up."""
-    service = PracticeService(get_settings(), use_llm=not no_llm)
-    call = service.new_call(persona, scenario, difficulty, seed)
+    settings = get_settings()
+    service = PracticeService(settings, use_llm=not no_llm)
+    live, actor, session_id = None, None, None
+    if as_user:
+        from trainer.services.grading import GradingService
+        from trainer.services.live_calls import LiveCalls
+        from trainer.wiring import build_services
+
+        services = build_services(settings)
+        actor = services.users.authenticate(as_user, typer.prompt("password", hide_input=True))
+        if actor is None:
+            raise UserError(f"wrong username or password for {as_user!r}")
+        live = LiveCalls(
+            services, service, GradingService(settings, content=service.content, embedder=service.embedder)
+        )
+        session, greeting = live.start(actor, persona_id=persona, scenario=scenario, difficulty=difficulty, seed=seed)
+        session_id = session.id
+        call = live.call(actor, session_id)
+    else:
+        call = service.new_call(persona, scenario, difficulty, seed)
+        greeting = call.open()
     p = call.persona
     console.print(
         f"[bold]Calling {p.name}, {p.title} of {p.company}[/] ({p.industry}) - scenario {call.scenario_id}: "
         f"{call.scenario.title}. Difficulty: {call.difficulty}. Type /quit to hang up."
     )
-    console.print(f"[cyan]{p.first_name}:[/] {call.open()}")
+    console.print(f"[cyan]{p.first_name}:[/] {greeting}")
     while not call.ended:
         try:
             line = console.input("[green]You:[/] ")
@@ -47,13 +70,24 @@ def practice(
         if line.strip() == "/quit":
             break
         try:
+            pieces = live.say(actor, session_id, line) if live and session_id else call.rep_says(line)
             console.print(f"[cyan]{p.first_name}:[/] ", end="")
-            for piece in call.rep_says(line):
+            for piece in pieces:
                 console.print(piece, end="", markup=False, highlight=False)
             console.print()
         except InputError as exc:
             console.print(f"\n[yellow]{exc}[/]")
     _print_replay(call)
+    if live is not None and session_id is not None:
+        grade = live.hang_up(actor, session_id)
+        if grade is not None:
+            console.print(
+                f"\n[bold]Grade:[/] {grade.total}/{grade.max_total} ({grade.status}), stored with session {session_id}"
+            )
+            for c in grade.criteria:
+                console.print(f"  {c.id}: {c.score}/{c.max} - {c.rationale}", markup=False, highlight=False)
+            for sug in grade.suggestions:
+                console.print(f"  next time, try: {sug.text}", markup=False, highlight=False)
 
 
 def _print_replay(call: Call) -> None:

@@ -146,6 +146,17 @@ class Call:
         self._seen_moves.append(moves)
         return new_state, decision, moves
 
+    def answer_pending(self) -> Iterator[str]:
+        """Say the reply to a rep turn that was replayed but never answered (the app died before the reply)."""
+        pending = getattr(self, "_pending", None)
+        if pending is None:
+            return
+        decision, moves = pending
+        del self._pending
+        result = VoiceResult()
+        yield from self.voice.speak(decision, self.persona, self.scenario, self.turns, self._rng(), result)
+        self._add_coo(decision, result.text, result, moves)
+
     def replay(self, turns: Sequence[Turn]) -> None:
         """Rebuild the call from stored turns (resume after a crash): same rep turns, same seed -> same state."""
         for turn in turns:
