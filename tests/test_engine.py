@@ -184,7 +184,7 @@ def test_rep_scripts_play_out_as_labelled(service, content) -> None:  # type: ig
             if want == "working_session":
                 assert result.outcome == "working_session", (f.name, pid, [s["act"] for s in result.states])
             elif want == "clean_exit":
-                assert result.outcome in ("clean_exit", "working_session", "script_ended"), (f.name, pid)
+                assert result.outcome == "clean_exit", (f.name, pid, [s["act"] for s in result.states])
             elif want == "not_working_session":
                 assert result.outcome != "working_session", (f.name, pid)
 
