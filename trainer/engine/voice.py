@@ -147,6 +147,7 @@ class Voice:
         request = self._request(decision, persona, scenario, recent_turns, hint, rng)
         references = [hint] if hint else [*persona.voice.lines.get(decision.act, [floor]), ACT_GUIDANCE[decision.act]]  # type: ignore[call-overload]
         emitted: list[str] = []
+        anchors: dict[str, np.ndarray] = {}  # filled by the first check that needs the embeddings
         try:
             stream = self.llm.stream(request)
             buffer = ""
@@ -158,7 +159,7 @@ class Voice:
                 parts = _SENTENCE_END.split(buffer)
                 complete, buffer = parts[:-1], parts[-1]
                 for sent in complete:
-                    verdict = self._check(sent, emitted, references, recent_turns)
+                    verdict = self._check(sent, emitted, references, recent_turns, anchors)
                     if verdict:
                         result.rejected.append(f"{verdict}: {sent!r}")
                         stop = True
@@ -172,7 +173,7 @@ class Voice:
                     break
             tail = buffer.strip()
             if tail and len(emitted) < MAX_SENTENCES and stream.reply.status == "complete":
-                verdict = self._check(tail, emitted, references, recent_turns)
+                verdict = self._check(tail, emitted, references, recent_turns, anchors)
                 if verdict:
                     result.rejected.append(f"{verdict}: {tail!r}")
                 else:
@@ -238,7 +239,14 @@ class Voice:
             messages.append(Message("user", "(silence on the line)"))
         return LLMRequest(messages=tuple(messages), max_tokens=self.max_tokens, temperature=0.7, seed=seed)
 
-    def _check(self, sent: str, emitted: list[str], references: list[str], recent_turns: Sequence[Turn]) -> str | None:
+    def _check(
+        self,
+        sent: str,
+        emitted: list[str],
+        references: list[str],
+        recent_turns: Sequence[Turn],
+        anchors: dict[str, np.ndarray],
+    ) -> str | None:
         """Why a sentence may not be said, or None when it is fine."""
         s = sent.strip()
         if not s or not re.search(r"[A-Za-z]", s):
@@ -252,12 +260,16 @@ class Voice:
         if re.search(r"[*#`<>{}\[\]|()]|https?://", s):
             return "not speech"  # markup, links, or a stage direction such as "(Inaudible)"
         if self.embedder is not None:
-            last_rep = next((t.text for t in reversed(recent_turns) if t.speaker == "rep"), "")
-            vecs = self.embedder.embed([s, *references, *([last_rep] if last_rep else [])])
-            on_act = float(np.max(vecs[1 : 1 + len(references)] @ vecs[0]))
+            if "refs" not in anchors:  # the act's references and the rep's last words, embedded once per reply
+                last_rep = next((t.text for t in reversed(recent_turns) if t.speaker == "rep"), "")
+                vecs = self.embedder.embed([*references, *([last_rep] if last_rep else [])])
+                anchors["refs"] = vecs[: len(references)]
+                anchors["rep"] = vecs[len(references) :]
+            sent_vec = self.embedder.embed([s])[0]
+            on_act = float(np.max(anchors["refs"] @ sent_vec))
             if not emitted and on_act < ON_ACT_FLOOR:
                 return f"off the act ({on_act:.2f})"
-            if last_rep and float(vecs[-1] @ vecs[0]) > ECHO_CEILING:
+            if len(anchors["rep"]) and float(anchors["rep"][0] @ sent_vec) > ECHO_CEILING:
                 return "echoes the rep"
         return None
 
