@@ -47,6 +47,25 @@ def test_a_model_file_that_will_not_load_gives_a_clear_error(tmp_path: Path) -> 
     assert server.log_path is not None and server.log_path.exists()  # kept for the user to read
 
 
+def test_the_server_reads_its_key_even_when_it_looks_like_an_option(tmp_path: Path) -> None:
+    """A key the server's own argument parser misreads (one starting with "-") kept it from starting now and then."""
+    pytest.importorskip("llama_cpp.server.cli")
+    import argparse
+
+    from llama_cpp.server.cli import add_args_from_model
+    from llama_cpp.server.settings import Settings
+
+    model = EmbeddedModel("m", "chat", "a model", locate=lambda _d: tmp_path, installed=lambda: True)
+    server = EmbeddedServer(model, models_dir=tmp_path, logs_dir=tmp_path)
+    server.port = 8123
+    parser = argparse.ArgumentParser()
+    add_args_from_model(parser, Settings)
+    for key in (server.api_key, "-starts-with-a-dash", "--double"):
+        server.api_key = key
+        args = parser.parse_args(server.command(tmp_path / "model.gguf")[5:])  # what server_main hands on
+        assert args.api_key == key and args.port == 8123
+
+
 def test_a_server_that_crashes_under_a_call_is_named_with_the_fix(tmp_path: Path) -> None:
     model = EmbeddedModel("m", "chat", "a model", locate=lambda _d: tmp_path, installed=lambda: True)
     server = EmbeddedServer(model, models_dir=tmp_path, logs_dir=tmp_path)

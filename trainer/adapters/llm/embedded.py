@@ -89,7 +89,9 @@ class EmbeddedServer:
         # Reading the prompt is one batch that spreads well over every core and is what the first token waits for;
         # generating is token by token, where a second thread mostly contends with the app (see default_threads).
         self.batch_threads = max(self.threads, batch_threads())
-        self.api_key = secrets.token_urlsafe(24)  # only this process can use its server
+        # Only this process can use its server. Hex, and passed as --api_key=KEY: a urlsafe token may start with "-",
+        # which argparse takes for an option (the server then refuses to start, about one start in 64).
+        self.api_key = secrets.token_hex(24)
         self.port: int | None = None
         self.log_path: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -106,6 +108,16 @@ class EmbeddedServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def command(self, model_file: Path) -> list[str]:
+        """The server's command line (port and key as they are now)."""
+        return [
+            sys.executable, "-m", "trainer.adapters.llm.server_main", "--parent-pid", str(os.getpid()),
+            "--model", str(model_file), "--model_alias", self.model.name,
+            "--host", "127.0.0.1", "--port", str(self.port), f"--api_key={self.api_key}",
+            "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads), "--n_threads_batch", str(self.batch_threads),
+            "--verbose", "False",
+        ]  # fmt: skip
+
     def start(self) -> None:
         """Start the server if it is not running (again, if it died). Raises ConfigError when something is not
         installed, LLMError when the server does not come up."""
@@ -121,13 +133,7 @@ class EmbeddedServer:
             self.logs_dir.mkdir(parents=True, exist_ok=True)
             self.log_path = self.logs_dir / f"llm-server-{self.model.name}-{os.getpid()}.log"
             self.port = free_loopback_port()
-            cmd = [
-                sys.executable, "-m", "trainer.adapters.llm.server_main", "--parent-pid", str(os.getpid()),
-                "--model", str(model_file), "--model_alias", self.model.name,
-                "--host", "127.0.0.1", "--port", str(self.port), "--api_key", self.api_key,
-                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads), "--n_threads_batch", str(self.batch_threads),
-                "--verbose", "False",
-            ]  # fmt: skip
+            cmd = self.command(model_file)
             with self.log_path.open("wb") as log:
                 self._proc = subprocess.Popen(
                     cmd,
