@@ -115,7 +115,9 @@ class EmbeddedServer:
             "--model", str(model_file), "--model_alias", self.model.name,
             "--host", "127.0.0.1", "--port", str(self.port), f"--api_key={self.api_key}",
             "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads), "--n_threads_batch", str(self.batch_threads),
-            "--verbose", "False",
+            # Logits for the last token only: the server's default computes them for every prompt token, which with
+            # Gemma's 262k-word vocabulary was most of the time to first token (no route here asks for logprobs).
+            "--logits_all", "False", "--verbose", "False",
         ]  # fmt: skip
 
     def start(self) -> None:
