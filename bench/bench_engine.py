@@ -58,6 +58,7 @@ def realism(service: PracticeService, label: str) -> dict[str, Any]:
     firsts: list[float] = []
     words: list[float] = []
     totals: list[float] = []
+    cut = 0
     sources: dict[str, int] = {}
     reasons: dict[str, int] = {}
     broken = []
@@ -65,7 +66,7 @@ def realism(service: PracticeService, label: str) -> dict[str, Any]:
         outcomes = []
         with_objection = 0
         for seed in range(1, 6):
-            result = service.simulate(script, seed=seed)
+            result = service.simulate(script, seed=seed, warm_up=True)  # the rep reads the greeting first
             outcomes.append(result.outcome)
             with_objection += bool(result.objections_raised)
             coo = [t["text"] for t in result.turns if t["speaker"] == "coo"]
@@ -80,6 +81,7 @@ def realism(service: PracticeService, label: str) -> dict[str, Any]:
                     words.append(st["first_words_s"])
                 if st.get("total_s"):
                     totals.append(st["total_s"])
+                cut += bool(st.get("cut_by_budget"))
         out[name] = {"outcomes": outcomes, "runs_with_objection": with_objection}
     said = sum(sources.values())
     return {
@@ -96,6 +98,10 @@ def realism(service: PracticeService, label: str) -> dict[str, Any]:
         "first_token_s": {"p50": _pct(firsts, 0.5), "p90": _pct(firsts, 0.9), "goal_p90": 0.5},
         "first_words_shown_s": {"p50": _pct(words, 0.5), "p90": _pct(words, 0.9)},
         "full_reply_s": {"p50": _pct(totals, 0.5), "p90": _pct(totals, 0.9), "goal_p90": 1.5},
+        "replies_cut_by_time_budget": cut,
+        "time_budget_s": service.settings.voice_budget_s,
+        "timing_note": "each call's model reads the greeting before the first rep turn (a rep takes longer than "
+        "that to read it); times are from the rep's message to the COO's words",
     }
 
 

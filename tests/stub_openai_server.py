@@ -77,6 +77,9 @@ class RecordedRequest:
     headers: dict[str, str]
     body: dict[str, Any] | None
     at: float
+    chunks_sent: int = 0  # text chunks of a streamed reply written before it ended
+    client_left: bool = False  # the client closed the connection before the stream's end
+    served: threading.Event = field(default_factory=threading.Event, repr=False)  # the stub is done with it
 
     @property
     def stream(self) -> bool:
@@ -184,6 +187,8 @@ def _make_handler(stub: StubOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._serve(stub._next_action(), body)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test): fine
                 self.close_connection = True
+            finally:
+                stub.requests[-1].served.set()
 
         # ---------------------------------------------------------------- helpers
 
@@ -254,8 +259,10 @@ def _make_handler(stub: StubOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 if chat:
                     self._event(_chunk(chat, stub.model, None, None, role=True))
                 chunks = action.chunks if isinstance(action, Drop) else action.stream_chunks()
+                record = stub.requests[-1]
                 for piece in chunks:
                     self._event(_chunk(chat, stub.model, piece, None))
+                    record.chunks_sent += 1
                     if isinstance(action, Reply) and action.chunk_delay_s:
                         time.sleep(action.chunk_delay_s)
                 if isinstance(action, Drop):
@@ -265,6 +272,7 @@ def _make_handler(stub: StubOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._send_chunk(b"data: [DONE]\n\n")
                 self._send_chunk(b"")
             except (BrokenPipeError, ConnectionResetError):
+                stub.requests[-1].client_left = True
                 self.close_connection = True
 
         def _event(self, payload: dict[str, Any]) -> None:

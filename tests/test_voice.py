@@ -102,3 +102,75 @@ def test_the_floor_does_not_repeat_itself(content) -> None:  # type: ignore[no-u
     obj = spec.objections[0]
     again = authored_line(Decision("raise_objection", objection_id=obj.id), persona, spec, random.Random(1), [obj.line])
     assert again.startswith("I'll say it again") and obj.line[1:] in again
+
+
+# ------------------------------------------------------------------------- time budget, stopping, priming
+
+
+def _speak_via_stub(content, embedder, stub, decision: Decision, budget_s: float | None):  # type: ignore[no-untyped-def]
+    from tests.test_llm_faults import compatible_llm
+
+    voice = Voice(compatible_llm(stub.base_url, llm_timeout=10.0), content.prompts, embedder, budget_s=budget_s)
+    persona = content.personas["dana_okafor"]
+    result = VoiceResult()
+    text = "".join(voice.speak(decision, persona, persona.scenarios["A"], REP, random.Random(1), result))
+    return text, result
+
+
+SLOW_TAIL = " ".join(["and"] * 30) + " so on."
+
+
+def test_a_slow_model_is_cut_at_the_budget_keeping_its_checked_sentences(content, embedder, stub_openai) -> None:  # type: ignore[no-untyped-def]
+    from tests.stub_openai_server import Reply
+
+    stub_openai.push(
+        Reply(chunks=["Maybe. ", "Keep going, ", *[w + " " for w in SLOW_TAIL.split()]], chunk_delay_s=0.1)
+    )
+    text, result = _speak_via_stub(content, embedder, stub_openai, Decision("answer"), budget_s=0.8)
+    assert text.startswith("Maybe.") and "so on" not in text  # what was checked in time is said, the rest is not
+    assert result.cut_by_budget and result.source == "model"
+    [sent] = stub_openai.completion_requests()
+    assert sent.served.wait(10)
+    assert sent.client_left and sent.chunks_sent < 20  # the model was stopped, not read to the end
+
+
+def test_a_model_with_nothing_ready_in_time_gives_the_authored_line(content, embedder, stub_openai) -> None:  # type: ignore[no-untyped-def]
+    from tests.stub_openai_server import Reply, Slow
+
+    stub_openai.push(Slow(0.6, Reply("Maybe. Keep going, what are you getting at?")))
+    text, result = _speak_via_stub(content, embedder, stub_openai, Decision("answer"), budget_s=0.3)
+    assert result.source == "authored" and "time budget" in (result.fallback_reason or "")
+    assert text in content.personas["dana_okafor"].voice.lines["answer"]
+
+
+def test_a_rejected_reply_stops_the_model_at_once(content, embedder, stub_openai) -> None:  # type: ignore[no-untyped-def]
+    from tests.stub_openai_server import Reply
+
+    words = [w + " " for w in ("As an AI language model, I can help. " + SLOW_TAIL).split()]
+    stub_openai.push(Reply(chunks=words, chunk_delay_s=0.05))
+    text, result = _speak_via_stub(content, embedder, stub_openai, Decision("push_back_theory"), budget_s=None)
+    assert result.source == "authored" and not result.cut_by_budget
+    assert text in content.personas["dana_okafor"].voice.lines["push_back_theory"]
+    [sent] = stub_openai.completion_requests()
+    assert sent.served.wait(10)
+    assert sent.client_left and sent.chunks_sent < len(words)
+
+
+def test_a_local_model_reads_the_call_ahead_and_the_reply_builds_on_it(content, embedder) -> None:  # type: ignore[no-untyped-def]
+    llm = ScriptedLLM(preferred_style="completions").queue("", "Maybe. Keep going.")
+    llm.backend = "embedded"  # type: ignore[misc]  # priming is for a local model only
+    voice = Voice(llm, content.prompts, embedder)
+    persona = content.personas["dana_okafor"]
+    voice.prime(persona, persona.scenarios["A"], REP[:1])
+    assert voice.wait_primed(timeout=10)
+    result = VoiceResult()
+    text = "".join(voice.speak(Decision("answer"), persona, persona.scenarios["A"], REP, random.Random(1), result))
+    assert text == "Maybe. Keep going."
+    primed, reply = llm.calls
+    assert primed.kind == "complete" and primed.request is not None and primed.request.max_tokens == 1
+    assert reply.request is not None and reply.request.prompt is not None and primed.request.prompt is not None
+    assert reply.request.prompt.startswith(primed.request.prompt) and REP[0].text in primed.request.prompt
+
+    hosted = ScriptedLLM(preferred_style="completions")
+    Voice(hosted, content.prompts, embedder).prime(persona, persona.scenarios["A"], REP[:1])
+    assert hosted.calls == []  # a hosted model would bill the tokens and keep nothing

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     grader: Literal["signal", "llm"] = Field(default="signal", description="signal (deterministic) or llm.")
     difficulty: Literal["easy", "standard", "hard"] = Field(default="standard", description="Default difficulty.")
     max_message_chars: int = Field(default=2000, gt=0, description="Longest rep message accepted.")
+    voice_budget_s: float = Field(
+        default=1.2,
+        ge=0,
+        description="Seconds the model may take to phrase a COO reply; past them it is stopped, the checked sentences are kept, or the authored line is said (0 = no limit).",
+    )
     host: str = Field(default="127.0.0.1", description="Web app bind address.")
     port: int = Field(default=7860, description="Web app port.")
 

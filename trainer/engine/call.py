@@ -53,6 +53,7 @@ class CooTurnRecord:
     first_token_s: float | None = None
     first_words_s: float | None = None
     total_s: float = 0.0
+    cut_by_budget: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class CooTurnRecord:
             "first_token_s": None if self.first_token_s is None else round(self.first_token_s, 4),
             "first_words_s": None if self.first_words_s is None else round(self.first_words_s, 4),
             "total_s": round(self.total_s, 4),
+            "cut_by_budget": self.cut_by_budget,
             **self.state,
         }
 
@@ -119,7 +121,13 @@ class Call:
         """The COO picks up the phone."""
         text = self.scenario.opening_line
         self._add_coo(Decision("greet"), text, VoiceResult(text=text), [])
+        self.warm_up()  # the model reads the persona and the greeting while the rep reads it
         return text
+
+    def warm_up(self) -> None:
+        """Let a local model read the persona and the call so far while the rep is reading or typing (background;
+        only the embedded model does anything)."""
+        self.voice.prime(self.persona, self.scenario, self.turns)
 
     def rep_says(self, text: str) -> Iterator[str]:
         """Take one rep turn and stream the COO's reply. Raises InputError before anything happens on bad input."""
@@ -135,6 +143,8 @@ class Call:
             yield piece
         self.state = new_state
         self._add_coo(decision, result.text, result, sorted(moves))
+        if not self.ended:
+            self.warm_up()  # the model reads this reply while the rep thinks about the next turn
 
     def decide(self, text: str) -> tuple[CooState, Decision, frozenset[str]]:
         """Read the rep's words and step the state machine (no model involved)."""
@@ -170,6 +180,8 @@ class Call:
                 decision, moves_list = self._pending
                 self._add_coo(decision, turn.text, VoiceResult(text=turn.text, source="stored"), moves_list)
                 del self._pending
+        if not self.ended and not hasattr(self, "_pending"):
+            self.warm_up()
 
     def _add_coo(self, decision: Decision, text: str, result: VoiceResult, moves: list[str]) -> None:
         turn = Turn(speaker="coo", text=text)
@@ -190,6 +202,7 @@ class Call:
                 first_token_s=result.first_token_s,
                 first_words_s=result.first_words_s,
                 total_s=result.total_s,
+                cut_by_budget=result.cut_by_budget,
             )
         )
 

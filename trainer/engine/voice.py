@@ -4,22 +4,29 @@ The model is asked for one act (e.g. "reveal this fact"). Its reply is streamed 
 check (in character, never the rep's words, short, on the chosen act); the first failing sentence stops the
 model. When nothing usable came (or the act's content - a fact's numbers, an objection - is missing) the authored
 line for the act is said instead, filled with the persona's facts.
+
+A reply has a time budget, as a person on the phone does: past it the model is stopped, the sentences already
+checked are kept, and if there were none the authored line is said. A local model can also be primed when the call
+opens: it reads the persona and the greeting while the rep reads the greeting, so the first reply only reads the
+rep's words.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
+import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from trainer.content.models import Persona, ScenarioSpec, Turn
 from trainer.content.prompts import PromptLibrary
 from trainer.engine.rules import Decision
-from trainer.errors import RunError
+from trainer.errors import RunError, TrainerError
 from trainer.ports import LLM, Embedder, LLMRequest, Message
 
 ACT_GUIDANCE: dict[str, str] = {
@@ -77,6 +84,7 @@ class VoiceResult:
     total_s: float = 0.0
     model: str | None = None
     rejected: list[str] = field(default_factory=list)
+    cut_by_budget: bool = False  # the model was stopped by the reply's time budget
 
 
 def authored_line(
@@ -114,11 +122,49 @@ def content_hint(decision: Decision, scenario: ScenarioSpec) -> str | None:
 
 
 class Voice:
-    def __init__(self, llm: LLM | None, prompts: PromptLibrary, embedder: Embedder | None = None, max_tokens: int = 36):
+    def __init__(
+        self,
+        llm: LLM | None,
+        prompts: PromptLibrary,
+        embedder: Embedder | None = None,
+        max_tokens: int = 36,
+        budget_s: float | None = None,
+    ):
         self.llm = llm
         self.prompts = prompts
         self.embedder = embedder
         self.max_tokens = max_tokens
+        self.budget_s = budget_s or None  # None or 0: no budget
+        self._priming: threading.Thread | None = None
+        self._primed: tuple[str, str, int] | None = None
+
+    def prime(self, persona: Persona, scenario: ScenarioSpec, turns: Sequence[Turn]) -> None:
+        """Let a local model read the start of its prompt (persona, scenario, the call so far) in the background,
+        so the next reply reads only what is new. Only for the embedded model: it keeps what it read (prefix
+        reuse); a hosted model would bill the tokens and keep nothing."""
+        if self.llm is None or self.llm.backend != "embedded" or self.llm.preferred_style != "completions" or not turns:
+            return  # a chat prompt's system message changes with each act: there is no stable start to keep
+        if self._primed == (persona.id, scenario.title, len(turns)):
+            return  # already read (or being read)
+        self._primed = (persona.id, scenario.title, len(turns))
+        llm = self.llm
+        request = replace(self._request(None, persona, scenario, turns, None, random.Random(0)), max_tokens=1)
+
+        def read() -> None:
+            with contextlib.suppress(TrainerError):  # the reply that follows meets the same failure and handles it
+                llm.complete(request)
+
+        self._priming = threading.Thread(target=read, name="voice-prime", daemon=True)
+        self._priming.start()
+
+    def wait_primed(self, timeout: float | None = None) -> bool:
+        """Wait for a prime in progress; True when none is running any more."""
+        if self._priming is not None:
+            self._priming.join(timeout)
+            if self._priming.is_alive():
+                return False
+            self._priming = None
+        return True
 
     def speak(
         self,
@@ -150,10 +196,17 @@ class Voice:
         anchors: dict[str, np.ndarray] = {}  # filled by the first check that needs the embeddings
         try:
             stream = self.llm.stream(request)
+            chunks = iter(stream)
             buffer = ""
-            for chunk in stream:
+            stopped = False  # we stopped the model (a failed check, enough sentences, the budget)
+            for chunk in chunks:
                 if result.first_token_s is None and chunk:
                     result.first_token_s = time.perf_counter() - started
+                if self.budget_s is not None and time.perf_counter() - started > self.budget_s:
+                    result.cut_by_budget = True
+                    result.rejected.append(f"over the time budget ({self.budget_s:g} s)")
+                    stopped = True
+                    break
                 buffer += chunk
                 buffer, stop = _cut_at_speaker_tag(buffer)
                 parts = _SENTENCE_END.split(buffer)
@@ -169,20 +222,26 @@ class Voice:
                         result.first_words_s = time.perf_counter() - started
                     yield (" " if len(emitted) > 1 else "") + sent.strip()
                 if stop or len(emitted) >= MAX_SENTENCES:
-                    buffer = ""
+                    stopped = True
                     break
-            tail = buffer.strip()
-            if tail and len(emitted) < MAX_SENTENCES and stream.reply.status == "complete":
-                verdict = self._check(tail, emitted, references, recent_turns, anchors)
-                if verdict:
-                    result.rejected.append(f"{verdict}: {tail!r}")
-                else:
-                    emitted.append(tail)
-                    if result.first_words_s is None:
-                        result.first_words_s = time.perf_counter() - started
-                    yield (" " if len(emitted) > 1 else "") + tail
-            if stream.reply.status != "complete":
-                result.rejected.append(f"stream {stream.reply.status}: {stream.reply.error}")
+            if stopped:
+                # Close the stream so the model stops now: reading `stream.reply` here would wait for the rest.
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+            else:
+                tail = buffer.strip()
+                if tail and len(emitted) < MAX_SENTENCES and stream.reply.status == "complete":
+                    verdict = self._check(tail, emitted, references, recent_turns, anchors)
+                    if verdict:
+                        result.rejected.append(f"{verdict}: {tail!r}")
+                    else:
+                        emitted.append(tail)
+                        if result.first_words_s is None:
+                            result.first_words_s = time.perf_counter() - started
+                        yield (" " if len(emitted) > 1 else "") + tail
+                if stream.reply.status != "complete":
+                    result.rejected.append(f"stream {stream.reply.status}: {stream.reply.error}")
         except RunError as exc:
             result.rejected.append(f"model failed: {exc}")
         text = " ".join(emitted)
@@ -204,20 +263,23 @@ class Voice:
 
     def _request(
         self,
-        decision: Decision,
+        decision: Decision | None,
         persona: Persona,
         scenario: ScenarioSpec,
         recent_turns: Sequence[Turn],
         hint: str | None,
         rng: random.Random,
     ) -> LLMRequest:
+        """The request phrasing `decision`; with no decision, only the prompt's start (the call so far) for `prime`."""
         assert self.llm is not None
+        act = decision.act if decision is not None else "answer"
         ctx = {
             "persona": persona,
             "scenario": scenario,
-            "act": decision.act,
-            "act_guidance": ACT_GUIDANCE[decision.act],
+            "act": act,
+            "act_guidance": ACT_GUIDANCE[act],
             "content_hint": hint or "",
+            "prime": decision is None,
             # The whole call for a transcript completer: its prefix then grows turn by turn, and llama.cpp reuses
             # the evaluated prefix, so only the newest turns are read again (the act's direction comes last).
             "recent_turns": list(recent_turns)

@@ -113,7 +113,7 @@ class PracticeService:
         pid, sc, diff = self.resolve(persona_id, scenario, difficulty)
         embedder = self.embedder
         llm = self.llm
-        voice = Voice(llm, self.content.prompts, embedder)
+        voice = Voice(llm, self.content.prompts, embedder, budget_s=self.settings.voice_budget_s)
         offline = move_reader(self.content, embedder)
         reader: MoveReader | LLMMoveReader = offline
         if llm is not None and llm.capable:
@@ -136,8 +136,11 @@ class PracticeService:
         scenario: str | None = None,
         difficulty: str | None = None,
         seed: int = 0,
+        warm_up: bool = False,
     ) -> SimulationResult:
-        """Play the rep turns of `script` against the engine (its COO turns are ignored)."""
+        """Play the rep turns of `script` against the engine (its COO turns are ignored). With `warm_up`, the model
+        reads the call so far before each rep turn, as it does while a real rep reads and types; without it, each
+        rep turn follows at once and a local model's read-ahead is stopped by the next reply."""
         rep_lines = [t.text for t in script.turns if t.speaker == "rep"]
         if not rep_lines:
             raise InputError("the rep script has no rep turns to play")
@@ -148,6 +151,8 @@ class PracticeService:
         for line in rep_lines:
             if call.ended:
                 break
+            if warm_up:
+                call.voice.wait_primed()  # a rep takes longer than that to read the reply and answer
             for _ in call.rep_says(line):
                 pass
             used += 1
