@@ -1,12 +1,19 @@
 """Retrieval quality: questions in a rep's and a coach's own words must find the passage a coach would point to, in
 the top 3, on both the project's markdown edition and the team's original plain-text playbook.
 
-The pairs were written once, before measuring, and are not tuned to the results. An expected passage is named by
-what it is (its section tag, objection id, or a phrase of its text), so the same pair checks both editions.
-Measured (MiniLM int8 + the lexical re-rank): 17/19 on each edition. The two misses are the same on both: "the
-first thirty seconds of a cold call" does not reach the opening, and "that problem doesn't exist for them" does not
-reach "when they don't recognise the issue"; the model does not make those leaps. The issue's goal, 14 of 15
-(93 %), is therefore not met by this set: 17 of 19 is 89 %. The test guards the measured level.
+Two sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
+by what it is (its section tag, objection id, or a phrase of its text), so the same pair checks both editions.
+- PAIRS (19): the first set. The search was then improved on it *and* checked on the second set.
+- tests/data/retrieval_heldout.yaml (29): a held-out set covering every part of the playbook, committed before any
+  change to the search, phrased further from the playbook's words.
+
+Measured (MiniLM int8 + lexical re-rank + soft word matches), top 3:
+  first set     markdown 18/19, original .txt 18/19  (before the soft matches: 17/19 on each)
+  held-out set  markdown 19/29, original .txt 17/29  (before: 18/29 and 14/29)
+The issue's goal (>= 93 % in the top 3) is met by the first set (95 %) but not by the held-out set (66 % and 59 %):
+the small model misses many paraphrases ("which situations mean an ops chief is worth ringing" -> the context list,
+"should I tell the COO exactly what they have to do" -> "a choice, not a prescription"). The thresholds below are
+the measured levels, so a change that loses a hit fails here.
 """
 
 from __future__ import annotations
@@ -14,11 +21,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import ORIGINAL_PLAYBOOK, ROOT
 from trainer.adapters.chroma_store import ChromaPassageStore, open_store
 from trainer.adapters.embedder_onnx import get_embedder
 from trainer.content.loader import load_content
+from trainer.playbook.soft_match import WordVectors, soft_bonus
 from trainer.playbook.tags import normalise
 from trainer.ports import Passage
 from trainer.services import knowledge
@@ -50,7 +59,21 @@ PAIRS: list[tuple[str, dict[str, str]]] = [
     ("cold call to a company that is obviously stretched but has never heard of us", {"section": "scenario_a"}),
     ("what question is always on a COO's mind", {"section": "context", "text": "what breaks"}),
 ]
-MIN_HITS = 17  # measured on both editions; see the module docstring for the goal
+HELD_OUT: list[tuple[str, dict[str, str]]] = [
+    (pair["query"], pair["expect"])
+    for pair in yaml.safe_load((ROOT / "tests" / "data" / "retrieval_heldout.yaml").read_text(encoding="utf-8"))[
+        "pairs"
+    ]
+]
+SETS = {"first": PAIRS, "held-out": HELD_OUT}
+# measured hits in the top 3, per (set, edition); see the module docstring for the goal
+MIN_HITS = {
+    ("first", "markdown"): 18,
+    ("first", "original-txt"): 18,
+    ("held-out", "markdown"): 19,
+    ("held-out", "original-txt"): 17,
+}
+EDITIONS = {"markdown": MARKDOWN_PLAYBOOK, "original-txt": ORIGINAL_PLAYBOOK}
 
 
 def is_expected(p: Passage, want: dict[str, Any]) -> bool:
@@ -59,33 +82,64 @@ def is_expected(p: Passage, want: dict[str, Any]) -> bool:
     ) in normalise(f"{p.heading_path} {p.text}")
 
 
-@pytest.fixture(scope="module", params=[MARKDOWN_PLAYBOOK, ORIGINAL_PLAYBOOK], ids=["markdown", "original-txt"])
-def edition(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ChromaPassageStore:
+@pytest.fixture(scope="module", params=list(EDITIONS))
+def edition(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, ChromaPassageStore]:
     store = open_store(path=tmp_path_factory.mktemp("kb") / "chroma")
-    knowledge.ingest([request.param], store=store, embedder=get_embedder(), progress=False)
-    return store
+    knowledge.ingest([EDITIONS[request.param]], store=store, embedder=get_embedder(), progress=False)
+    return request.param, store
 
 
-def test_the_pairs_are_enough_and_each_names_a_real_passage(edition: ChromaPassageStore) -> None:
-    assert len(PAIRS) >= 15
-    everything = edition.search("playbook", k=50)
-    for query, want in PAIRS:
+@pytest.mark.parametrize("set_name", list(SETS))
+def test_the_pairs_are_enough_and_each_names_a_real_passage(
+    edition: tuple[str, ChromaPassageStore], set_name: str
+) -> None:
+    _, store = edition
+    pairs = SETS[set_name]
+    assert len(pairs) >= 15
+    assert len({q for q, _ in pairs}) == len(pairs)
+    everything = store.search("playbook", k=50)
+    for query, want in pairs:
         assert any(is_expected(p, want) for p in everything), query
 
 
-def test_expected_passage_in_the_top_3(edition: ChromaPassageStore) -> None:
+def test_the_held_out_queries_are_new() -> None:
+    assert not {q for q, _ in PAIRS} & {q for q, _ in HELD_OUT}
+
+
+@pytest.mark.parametrize("set_name", list(SETS))
+def test_expected_passage_in_the_top_3(edition: tuple[str, ChromaPassageStore], set_name: str) -> None:
+    edition_name, store = edition
+    pairs = SETS[set_name]
     misses = []
-    for query, want in PAIRS:
-        top = edition.search(query, k=3)
+    for query, want in pairs:
+        top = store.search(query, k=3)
         if not any(is_expected(p, want) for p in top):
             misses.append(f"{query!r} -> {[p.heading_path.split(' > ')[-1] for p in top]}")
-    hits = len(PAIRS) - len(misses)
-    assert hits >= MIN_HITS, f"{hits}/{len(PAIRS)} in the top 3; misses:\n" + "\n".join(misses)
+    hits = len(pairs) - len(misses)
+    assert hits >= MIN_HITS[set_name, edition_name], (
+        f"{set_name} set on {edition_name}: {hits}/{len(pairs)} in the top 3; misses:\n" + "\n".join(misses)
+    )
 
 
-def test_every_rubric_criterion_finds_citations_in_its_own_sections(edition: ChromaPassageStore) -> None:
+def test_every_rubric_criterion_finds_citations_in_its_own_sections(edition: tuple[str, ChromaPassageStore]) -> None:
+    _, store = edition
     rubric = load_content(ROOT).rubric("coo_quality_check")
     for criterion in rubric.all_criteria():
-        cited = knowledge.cite(edition, criterion.citation_query, criterion.grounded_in, k=2)
+        cited = knowledge.cite(store, criterion.citation_query, criterion.grounded_in, k=2)
         assert len(cited) == 2, criterion.id
         assert {p.metadata["section"] for p in cited} <= set(criterion.grounded_in), criterion.id
+
+
+def test_soft_matches_credit_a_near_synonym_and_leave_shared_words_to_the_lexical_re_rank() -> None:
+    documents = [
+        "The project paused because of cost.",
+        "Staff are busy but output is flat.",
+        "Propose a working session and make it optional.",
+        "Growth is stretching processes that used to cope.",
+        "Fear of disruption, not rejection.",
+        "Theory that has no process reality behind it.",
+    ]
+    words = WordVectors(get_embedder())
+    bonus = soft_bonus("their budget ran out", documents, words)
+    assert max(range(len(documents)), key=bonus.__getitem__) == 0
+    assert soft_bonus("the project paused", documents, words)[0] == 0.0  # equal words: the lexical re-rank's job

@@ -29,6 +29,7 @@ from trainer.errors import ConfigError, InputError
 from trainer.playbook.passages import embedding_text
 from trainer.playbook.query import check_search, normalise_where
 from trainer.playbook.rerank import rerank
+from trainer.playbook.soft_match import WordVectors, soft_bonus
 from trainer.ports import Embedder, Passage, StoreUnavailable
 
 COLLECTION_CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
@@ -107,6 +108,7 @@ class ChromaPassageStore:
     def __init__(self, client: Any, collection_name: str, embedder: Embedder, location: str):
         self._client = client
         self._embedder = embedder
+        self._words = WordVectors(embedder)
         self.location = location
         self.collection_name = collection_name
         with _store_errors(location):
@@ -134,7 +136,8 @@ class ChromaPassageStore:
     # ------------------------------------------------------------------------------------------------ search
 
     def search(self, query: str, k: int = 3, where: dict[str, Any] | None = None) -> list[Passage]:
-        """Best `k` passages: cosine similarity on the embedding, then a light lexical re-rank of the candidates."""
+        """Best `k` passages: cosine similarity on the embedding, then a re-rank of the candidates for the rare words
+        they share with the query and for near-synonyms of its words (trainer/playbook/rerank.py, soft_match.py)."""
         query = check_search(query, k)
         vector = self._embedder.embed([query])
         n_candidates = max(4 * k, 20)
@@ -150,7 +153,8 @@ class ChromaPassageStore:
             for pid, doc, meta in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], strict=True)
         ]
         similarities = [1.0 - float(d) for d in res["distances"][0]]
-        ranked = rerank(query, [embedding_text(p) for p in found], similarities)
+        documents = [embedding_text(p) for p in found]
+        ranked = rerank(query, documents, similarities, soft=soft_bonus(query, documents, self._words))
         return [_with_score(found[i], score) for i, score in ranked[:k]]
 
     def get(self, ids: Sequence[str]) -> list[Passage]:

@@ -5,6 +5,8 @@ word the query shares with only one or two passages ("IT", "space", "needle") we
 re-rank adds to each candidate's cosine a bonus for the query's *discriminative* words it contains: words (stemmed,
 stop words dropped, acronyms kept apart from the pronoun they spell) found in at most a fifth of the candidates. A
 word most candidates share ("call", "COO") says nothing about which one is meant and earns nothing.
+
+On top, optionally, soft word matches: the query's words credited for near-synonyms (trainer/playbook/soft_match.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 LEXICAL_WEIGHT = 0.3
+SOFT_WEIGHT = 0.4
 MAX_SHARED_FRACTION = 0.2
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’]*")
@@ -31,7 +34,7 @@ _STOP_WORDS = frozenset(_STOP_TEXT.split())
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
@@ -48,7 +51,20 @@ def terms(text: str) -> set[str]:
             if len(raw) >= 2 and raw.isupper():
                 out.add(raw)
             continue
-        out.add(_stem(low))
+        out.add(stem(low))
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    """Like `terms` but not stemmed (whole words, for the word embeddings of the soft match); 2+ letters."""
+    out: set[str] = set()
+    for raw in _TOKEN.findall(text):
+        raw = raw.replace("’", "'")
+        low = raw.lower().removesuffix("'s")
+        if len(raw) >= 2 and raw.isupper():
+            out.add(raw)
+        elif low not in _STOP_WORDS and len(low) >= 2:
+            out.add(low)
     return out
 
 
@@ -68,8 +84,16 @@ def lexical_bonus(query: str, documents: Sequence[str]) -> list[float]:
     return [sum(w for t, w in weight.items() if t in d) / full for d in doc_terms]
 
 
-def rerank(query: str, documents: Sequence[str], similarities: Sequence[float]) -> list[tuple[int, float]]:
-    """(index, score) best first, score = cosine similarity + LEXICAL_WEIGHT x lexical bonus."""
+def rerank(
+    query: str,
+    documents: Sequence[str],
+    similarities: Sequence[float],
+    soft: Sequence[float] | None = None,
+) -> list[tuple[int, float]]:
+    """(index, score) best first: cosine similarity + LEXICAL_WEIGHT x lexical bonus + SOFT_WEIGHT x `soft` (the
+    soft-match bonus of trainer/playbook/soft_match.py, when given)."""
     bonus = lexical_bonus(query, documents)
-    scored = [(i, float(s) + LEXICAL_WEIGHT * b) for i, (s, b) in enumerate(zip(similarities, bonus, strict=True))]
-    return sorted(scored, key=lambda x: -x[1])
+    scores = [float(s) + LEXICAL_WEIGHT * b for s, b in zip(similarities, bonus, strict=True)]
+    if soft is not None:
+        scores = [s + SOFT_WEIGHT * b for s, b in zip(scores, soft, strict=True)]
+    return sorted(enumerate(scores), key=lambda x: -x[1])
