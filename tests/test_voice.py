@@ -171,6 +171,12 @@ def test_a_local_model_reads_the_call_ahead_and_the_reply_builds_on_it(content, 
     assert reply.request is not None and reply.request.prompt is not None and primed.request.prompt is not None
     assert reply.request.prompt.startswith(primed.request.prompt) and REP[0].text in primed.request.prompt
 
+    shared = ScriptedLLM(preferred_style="completions")
+    shared.backend = "embedded"  # type: ignore[misc]
+    shared.busy = True  # type: ignore[attr-defined]  # another rep's call holds the one local model
+    Voice(shared, content.prompts, embedder).prime(persona, persona.scenarios["A"], REP[:1])
+    assert shared.calls == []
+
     hosted = ScriptedLLM(preferred_style="completions")
     Voice(hosted, content.prompts, embedder).prime(persona, persona.scenarios["A"], REP[:1])
     assert hosted.calls == []  # a hosted model would bill the tokens and keep nothing

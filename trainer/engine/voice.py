@@ -146,6 +146,8 @@ class Voice:
             return  # a chat prompt's system message changes with each act: there is no stable start to keep
         if self._primed == (persona.id, scenario.title, len(turns)):
             return  # already read (or being read)
+        if getattr(self.llm, "busy", False):
+            return  # another call is using the one local model: reading ahead would only make it wait
         self._primed = (persona.id, scenario.title, len(turns))
         llm = self.llm
         request = replace(self._request(None, persona, scenario, turns, None, random.Random(0)), max_tokens=1)

@@ -264,6 +264,11 @@ class EmbeddedLLM:
             )
         return self._client
 
+    @property
+    def busy(self) -> bool:
+        """A call is running or waiting: a read-ahead would only delay it (see Voice.prime)."""
+        return self._call_lock.locked()
+
     def _acquire(self) -> None:
         if not self._call_lock.acquire(timeout=self._queue_wait_s):
             raise LLMError(f"the embedded model was busy with other calls for {self._queue_wait_s:g} s")
