@@ -94,3 +94,60 @@ class Grade:
         d["total"] = self.total
         d["max_total"] = self.max_total
         return d
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Grade:
+        """A grade read back from `to_dict()` (a stored grade document); unknown keys are ignored."""
+
+        def cites(items: Any) -> list[Citation]:
+            return [Citation(c["passage_id"], c["heading_path"], c["text"]) for c in items or []]
+
+        def evidence(items: Any) -> list[Evidence]:
+            return [Evidence(e["turn"], e["quote"]) for e in items or []]
+
+        def criterion(c: dict[str, Any]) -> CriterionGrade:
+            return CriterionGrade(
+                c["id"],
+                c["score"],
+                c["max"],
+                c.get("rationale", ""),
+                evidence(c.get("evidence")),
+                cites(c.get("citations")),
+                c.get("source", "signal"),
+                c.get("section"),
+            )
+
+        def suggestion(s: dict[str, Any]) -> Suggestion:
+            cite = s.get("citation")
+            return Suggestion(s["text"], s.get("criterion", ""), cites([cite])[0] if cite else None)
+
+        return cls(
+            status=doc.get("status", "ok"),
+            grader=doc.get("grader", ""),
+            rubric_id=doc.get("rubric_id", ""),
+            rubric_version=doc.get("rubric_version", ""),
+            model_id=doc.get("model_id"),
+            hashes=dict(doc.get("hashes") or {}),
+            criteria=[criterion(c) for c in doc.get("criteria") or []],
+            sections=[criterion(c) for c in doc.get("sections") or []],
+            movements=[
+                MovementResult(m["id"], m["title"], m["reached"], evidence(m.get("evidence")), m.get("note", ""))
+                for m in doc.get("movements") or []
+            ],
+            objections=[
+                ObjectionMet(
+                    o["id"],
+                    o["coo_turn"],
+                    o["coo_quote"],
+                    o["reading"],
+                    o.get("rep_turn"),
+                    o.get("rep_quote"),
+                    o.get("signal"),
+                )
+                for o in doc.get("objections") or []
+            ],
+            outcome=doc.get("outcome", "none"),
+            suggestions=[suggestion(s) for s in doc.get("suggestions") or []],
+            notes=list(doc.get("notes") or []),
+            reason=doc.get("reason"),
+        )

@@ -141,6 +141,17 @@ class UserService:
             return None
         return user.actor()
 
+    def signed_in(self, username: str | None) -> Actor | None:
+        """The active user behind a login the web layer has already checked (Gradio's `request.username`), or None.
+
+        Looked up on every request, so a deactivated user or a changed role takes effect at once. Never call this
+        with a name the user typed without a password check."""
+        if not isinstance(username, str) or not username:
+            return None
+        with self.store.unit_of_work() as uow:
+            user = uow.users.by_username(normalise_username(username))
+        return user.actor() if user is not None and user.active else None
+
     def get_user(self, actor: Actor | None, user_id: str) -> Actor:
         actor = require_actor(actor)
         with self.store.unit_of_work() as uow:

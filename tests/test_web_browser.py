@@ -1,0 +1,155 @@
+"""The web app in a real browser: Debian's chromium driven by Playwright against the app launched in-process on a
+loopback port (demo team on a temporary SQLite store, authored COO lines, no model). A rep logs in, calls, hears the
+COO, hangs up and reads the grade; a manager finds the rep's call in the team sessions."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_grading import PlaybookStub
+from trainer.adapters.db import Database
+from trainer.services.demo import DEMO_PASSWORD, seed_demo
+from trainer.services.facade import Services
+from trainer.services.grading import GradingService
+from trainer.services.live_calls import LiveCalls
+from trainer.services.passwords import Passwords
+from trainer.services.practice import PracticeService
+from trainer.settings import get_settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WAIT_MS = 15_000
+OPENER = "We see distribution centres where the doors are full but putaway lags. Is that your week?"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("TRAINER_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{CHROMIUM} is missing: make test installs it (scripts/apt-deps.sh)")
+        pytest.skip(f"{CHROMIUM} is missing: `apt-get install chromium` (or run make test) for the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, content, embedder) -> Iterator[tuple[str, Services]]:  # type: ignore[no-untyped-def]
+    from trainer.web.app import create_app, login_checker
+    from trainer.web.handlers import WebHandlers
+
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.sqlite3'}")
+    db.upgrade()
+    services = Services(db, content, passwords=Passwords.fast())
+    seed_demo(services)
+    settings = get_settings()
+    practice = PracticeService(settings, content=content, embedder=embedder, use_llm=False)
+    grading = GradingService(settings, content=content, embedder=embedder, store=PlaybookStub())
+    blocks = create_app(settings, handlers=WebHandlers(services, LiveCalls(services, practice, grading)))
+    port = _free_port()
+    blocks.queue(default_concurrency_limit=16).launch(
+        prevent_thread_lock=True,
+        auth=login_checker(services),
+        server_name="127.0.0.1",
+        server_port=port,
+        quiet=True,
+    )
+    yield f"http://127.0.0.1:{port}/", services
+    blocks.close()
+    db.dispose()
+
+
+def _login(chromium: Any, url: str, username: str) -> Any:
+    from playwright.sync_api import expect
+
+    page = chromium.new_context().new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    page.get_by_label("username").fill(username)
+    page.get_by_label("password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    expect(page.locator("#whoami")).to_contain_text("Signed in as", timeout=WAIT_MS)
+    return page
+
+
+def test_a_rep_calls_the_coo_and_reads_the_grade(chromium: Any, app: tuple[str, Services], content) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    url, _services = app
+    page = _login(chromium, url, "rita")
+    expect(page.locator("#whoami")).to_contain_text("Rita Rep")
+    expect(page.get_by_role("tab", name="Practice")).to_be_visible()
+    expect(page.get_by_role("tab", name="Team sessions")).to_have_count(0)  # not a rep's tab
+
+    page.locator("#start-call").click()
+    greeting = content.personas["dana_okafor"].scenarios["A"].opening_line
+    expect(page.locator("#chat")).to_contain_text(greeting[:40], timeout=WAIT_MS)
+
+    msg = page.locator("#msg textarea")
+    msg.fill("   ")
+    msg.press("Enter")
+    expect(page.get_by_text("say something first").first).to_be_visible(timeout=WAIT_MS)
+
+    msg.fill(OPENER)
+    msg.press("Enter")
+    expect(page.locator("#chat")).to_contain_text(OPENER[:40], timeout=WAIT_MS)
+    bots = page.locator("#chat [data-testid='bot']")
+    expect(bots).to_have_count(2, timeout=WAIT_MS)  # the greeting and the COO's reply
+    expect(bots.nth(1)).not_to_be_empty()
+    expect(msg).to_have_value("")
+
+    page.locator("#hang-up").click()
+    expect(page.locator("#grade")).to_contain_text("Quality check", timeout=WAIT_MS)
+    expect(page.locator("#grade")).to_contain_text("Operational terms")
+
+    page.get_by_role("tab", name="My sessions").click()
+    expect(page.locator("#my-sessions")).to_contain_text("hung up", timeout=WAIT_MS)
+
+
+def test_the_manager_sees_the_reps_call_in_the_team_sessions(chromium: Any, app: tuple[str, Services]) -> None:
+    from playwright.sync_api import expect
+
+    url, services = app
+    raj = services.users.authenticate("raj", DEMO_PASSWORD)
+    session = services.sessions.start(raj, persona_id="marcus_hale", scenario="C", seed=1)
+    services.sessions.append_rep_turn(raj, session.id, "Is changeover time where your week goes?")
+    page = _login(chromium, url, "maria")
+    expect(page.get_by_role("tab", name="Team sessions")).to_be_visible()
+    table = page.locator("#team-sessions")
+    expect(table).to_contain_text("raj", timeout=WAIT_MS)
+    expect(table).to_contain_text("Marcus Hale")
+    expect(page.locator("#drill-create")).to_have_count(0)  # a manager does not set drills
+
+
+def test_the_coach_sets_drills_and_sees_the_teams_drills(chromium: Any, app: tuple[str, Services]) -> None:
+    from playwright.sync_api import expect
+
+    url, _services = app
+    page = _login(chromium, url, "colin")
+    expect(page.locator("#drill-create")).to_be_visible(timeout=WAIT_MS)  # the coach lands on Drills
+    expect(page.locator("#team-drills")).to_contain_text("Warm-up: find the real constraint", timeout=WAIT_MS)
+    expect(page.locator("#drill-reps")).to_contain_text("Rita Rep")

@@ -1,0 +1,283 @@
+"""The web app's handlers, called directly (no server, no browser) on a temporary SQLite store with the demo team:
+what a rep, a coach and a manager do on each screen, and what each of them may not do."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_grading import PlaybookStub
+from trainer.adapters.db import Database
+from trainer.adapters.llm.scripted import ScriptedLLM
+from trainer.errors import AccessDenied, InputError, NotFoundError
+from trainer.grading.model import Grade
+from trainer.grading.render import grade_markdown
+from trainer.services.demo import DEMO_PASSWORD, seed_demo
+from trainer.services.facade import Services
+from trainer.services.grading import GradingService
+from trainer.services.live_calls import LiveCalls
+from trainer.services.passwords import Passwords
+from trainer.services.practice import PracticeService
+from trainer.services.records import Actor
+from trainer.settings import get_settings
+from trainer.web.handlers import WebHandlers
+
+OPENER = "We see distribution centres where the doors are full but putaway lags. Is that your week?"
+
+
+@pytest.fixture
+def services(tmp_path: Path, content) -> Iterator[Services]:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'web.sqlite3'}")
+    db.upgrade()
+    services = Services(db, content, passwords=Passwords.fast(), max_message_chars=300)
+    seed_demo(services)
+    yield services
+    db.dispose()
+
+
+def make_handlers(services: Services, content, embedder, llm=None) -> WebHandlers:  # type: ignore[no-untyped-def]
+    practice = PracticeService(get_settings(), content=content, embedder=embedder, llm=llm, use_llm=llm is not None)
+    grading = GradingService(get_settings(), content=content, embedder=embedder, store=PlaybookStub())
+    return WebHandlers(services, LiveCalls(services, practice, grading))
+
+
+@pytest.fixture
+def h(services: Services, content, embedder) -> WebHandlers:  # type: ignore[no-untyped-def]
+    return make_handlers(services, content, embedder)
+
+
+def login(h: WebHandlers, name: str) -> Actor:
+    """As the app does it: Gradio checked the password, the handlers look the user up by name."""
+    assert h.services.users.authenticate(name, DEMO_PASSWORD) is not None
+    actor = h.actor(name)
+    assert actor is not None
+    return actor
+
+
+def a_call(h: WebHandlers, rep: Actor) -> str:
+    view = h.start_call(rep, "dana_okafor", "A", "standard")
+    *_, reply = h.say(rep, view.session_id, OPENER)
+    assert reply.strip()
+    return view.session_id
+
+
+def test_a_rep_calls_hears_the_coo_and_gets_a_grade(h: WebHandlers, content) -> None:  # type: ignore[no-untyped-def]
+    rita = login(h, "rita")
+    view = h.start_call(rita, "dana_okafor", "A", "standard")
+    assert view.messages == [
+        {"role": "assistant", "content": content.personas["dana_okafor"].scenarios["A"].opening_line}
+    ]
+    assert "Dana Okafor" in view.title and "scenario A" in view.title
+    replies = list(h.say(rita, view.session_id, OPENER))
+    assert replies and replies[-1].strip()
+    assert all(replies[i + 1].startswith(replies[i]) for i in range(len(replies) - 1))  # the reply grows as it streams
+    stored = h.services.sessions.transcript(rita, view.session_id)
+    assert [(t.speaker, t.status) for t in stored] == [("rep", "complete"), ("coo", "complete")]
+    assert stored[0].text == OPENER and stored[1].text == replies[-1]
+    assert not h.call_over(rita, view.session_id)
+
+    md = h.hang_up(rita, view.session_id)
+    assert "## Quality check" in md and "### Operational terms - " in md and "/3" in md
+    assert OPENER[:40] in md  # the grade quotes the rep's own words
+    assert h.hang_up(rita, view.session_id) == h.open_session(rita, view.session_id).grade  # graded once, not twice
+    assert len(h.services.grades.versions(rita, view.session_id)) == 1
+
+    mine = h.my_sessions(rita)
+    assert [c[1] for c in mine.choices] == [view.session_id]
+    row = dict(zip(mine.headers, mine.rows[0], strict=True))
+    assert row["Outcome"] == "hung up" and row["Score"].endswith("%)")
+    detail = h.open_session(rita, view.session_id)
+    assert [m["role"] for m in detail.messages] == ["assistant", "user", "assistant"]
+    assert detail.messages[1]["content"] == OPENER and "## Quality check" in detail.grade and not detail.active
+
+
+def test_the_rep_turn_is_stored_before_the_coo_is_asked(services: Services, content, embedder) -> None:  # type: ignore[no-untyped-def]
+    seen: list[list[str]] = []
+    rita = services.users.authenticate("rita", DEMO_PASSWORD)
+
+    def respond(call):  # type: ignore[no-untyped-def]
+        seen.append([t.speaker for t in services.sessions.transcript(rita, session_id)])  # the store, mid-reply
+        return "Go on, quickly."
+
+    h = make_handlers(services, content, embedder, ScriptedLLM(responder=respond))
+    session_id = h.start_call(rita, "priya_raman", "A", "standard").session_id
+    *_, reply = h.say(rita, session_id, "Is the ED boarding patients because discharges stall before noon?")
+    assert seen and seen[0] == ["rep", "coo"]  # rep turn committed, COO turn pending, before the model ran
+    assert reply
+
+
+def test_bad_messages_warn_and_store_nothing(h: WebHandlers) -> None:
+    rita = login(h, "rita")
+    session_id = h.start_call(rita, "marcus_hale", "B", "easy").session_id
+    with pytest.raises(InputError, match="say something first"):
+        next(h.say(rita, session_id, "   "))
+    with pytest.raises(InputError, match="at most 300 characters"):
+        next(h.say(rita, session_id, "word " * 100))
+    assert h.services.sessions.transcript(rita, session_id) == []
+    assert list(h.say(rita, session_id, "Is changeover time where your week goes?"))  # the call goes on
+    assert len(h.services.sessions.transcript(rita, session_id)) == 2
+
+
+def test_an_open_call_is_resumed_after_a_reload(services: Services, content, embedder) -> None:  # type: ignore[no-untyped-def]
+    h = make_handlers(services, content, embedder)
+    rita = login(h, "rita")
+    session_id = a_call(h, rita)
+    services.sessions.append_rep_turn(rita, session_id, "How many trucks wait at the doors each morning?")
+    # the page (and the process's live call) went away before the COO answered that turn
+    later = make_handlers(services, content, embedder)
+    mine = later.my_sessions(rita)
+    assert dict(zip(mine.headers, mine.rows[0], strict=True))["Outcome"] == "open"
+    assert later.open_session(rita, session_id).active
+    view, owed = later.resume(rita, session_id)
+    assert [m["role"] for m in view.messages] == ["assistant", "user", "assistant", "user"]
+    *_, reply = owed
+    assert reply.strip()
+    turns = services.sessions.transcript(rita, session_id)
+    assert [t.speaker for t in turns] == ["rep", "coo", "rep", "coo"] and turns[-1].text == reply
+    assert "## Quality check" in later.hang_up(rita, session_id)
+    with pytest.raises(InputError, match="ended"):
+        later.resume(rita, session_id)
+
+
+def test_a_rep_cannot_see_or_touch_another_reps_call(h: WebHandlers) -> None:
+    rita, raj = login(h, "rita"), login(h, "raj")
+    session_id = a_call(h, rita)
+    for attempt in (
+        lambda: h.open_session(raj, session_id),
+        lambda: h.hang_up(raj, session_id),
+        lambda: h.resume(raj, session_id),
+        lambda: next(h.say(raj, session_id, "hello there")),
+    ):
+        with pytest.raises(NotFoundError):
+            attempt()
+    assert h.my_sessions(raj).rows == []
+    with pytest.raises(AccessDenied):
+        h.team_sessions(raj)
+    with pytest.raises(AccessDenied):
+        h.export_csv(raj)
+    with pytest.raises(AccessDenied):
+        h.create_drill(raj, persona_id="dana_okafor", scenario="A", rep_ids=[raj.id])
+    assert len(h.services.sessions.transcript(rita, session_id)) == 2  # nothing was added
+
+
+def test_a_coach_assigns_a_drill_and_the_rep_sees_it(h: WebHandlers) -> None:
+    colin, rita, raj = login(h, "colin"), login(h, "rita"), login(h, "raj")
+    reps = dict((label.split(" (")[-1].rstrip(")"), rep_id) for label, rep_id in h.rep_choices(colin))
+    assert set(reps) == {"rita", "raj", "rosa"}
+    with pytest.raises(InputError, match="at least one rep"):
+        h.create_drill(colin, persona_id="tomasz_nowak", scenario="A")
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        h.create_drill(colin, persona_id="tomasz_nowak", scenario="A", due="next friday", rep_ids=[reps["rita"]])
+    with pytest.raises(InputError, match="in the past"):
+        h.create_drill(colin, persona_id="tomasz_nowak", scenario="A", due="2020-01-01", rep_ids=[reps["rita"]])
+    drill = h.create_drill(
+        colin,
+        persona_id="tomasz_nowak",
+        scenario="A",
+        difficulty="hard",
+        title="Leave cleanly",
+        instructions="Check relevance; exit when it is not theirs.",
+        due="2099-12-31",
+        pass_mark=60,
+        max_attempts=2,
+        rep_ids=[reps["rita"]],
+    )
+    assert (drill.difficulty, drill.pass_mark, drill.max_attempts) == ("hard", 60, 2)
+    assert any(drill_id == drill.id for _label, drill_id in h.my_drill_choices(rita))
+    assert all(drill_id != drill.id for _label, drill_id in h.my_drill_choices(raj))
+    label = next(label for label, drill_id in h.my_drill_choices(rita) if drill_id == drill.id)
+    assert "Leave cleanly" in label and "not started" in label and "due 2099-12-31" in label
+
+    view = h.start_call(rita, None, None, None, drill.id)  # the drill sets persona, scenario and difficulty
+    assert "Tomasz Nowak" in view.title and "Leave cleanly" in view.title and "difficulty hard" in view.title
+    with pytest.raises(NotFoundError):
+        h.start_call(raj, None, None, None, drill.id)
+
+    table = h.team_drills(colin)
+    row = dict(zip(table.headers, table.rows[[c[1] for c in table.choices].index(drill.id)], strict=True))
+    assert (row["Assigned"], row["In progress"], row["Passed"]) == ("1", "1", "0")
+    completion = h.drill_completion(colin, drill.id)
+    assert completion.rows == [["rita", "in progress", "1", "1", "", "", ""]]
+    maria = login(h, "maria")
+    assert h.drill_completion(maria, drill.id).rows == completion.rows  # the manager sees it too
+    with pytest.raises(AccessDenied):
+        h.create_drill(maria, persona_id="dana_okafor", scenario="A", rep_ids=[reps["rita"]])  # coaches set drills
+
+
+def test_the_manager_reviews_team_sessions_and_exports_csv(h: WebHandlers) -> None:
+    rita, raj, maria, colin = login(h, "rita"), login(h, "raj"), login(h, "maria"), login(h, "colin")
+    graded = a_call(h, rita)
+    h.hang_up(rita, graded)
+    still_open = a_call(h, raj)
+
+    table = h.team_sessions(maria)
+    assert {c[1] for c in table.choices} == {graded, still_open}
+    rows = {r[1]: dict(zip(table.headers, r, strict=True)) for r in table.rows}
+    assert rows["rita"]["Outcome"] == "hung up" and rows["rita"]["Score"]
+    assert rows["raj"]["Outcome"] == "open" and rows["raj"]["Score"] == ""
+    assert {c[1] for c in h.team_sessions(maria, rep_id=rita.id).choices} == {graded}
+    assert {c[1] for c in h.team_sessions(maria, state="active").choices} == {still_open}
+    assert h.team_sessions(maria, scenario="C").rows == []
+    assert h.team_sessions(maria, date_to="2000-01-01").rows == []
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        h.team_sessions(maria, date_from="yesterday")
+    assert {c[1] for c in h.team_sessions(colin).choices} == {graded, still_open}  # the coach sees the reps too
+
+    detail = h.open_session(maria, graded)
+    assert detail.title.startswith("**rita**") and "## Quality check" in detail.grade and not detail.active
+    assert detail.messages[1] == {"role": "user", "content": OPENER}
+
+    exported = list(csv.DictReader(io.StringIO(h.export_csv(maria))))
+    by_id = {r["session_id"]: r for r in exported}
+    assert set(by_id) == {graded, still_open}
+    assert by_id[graded]["username"] == "rita" and by_id[graded]["total"] != ""
+    assert "operational_terms" in by_id[graded]
+    assert [r["session_id"] for r in csv.DictReader(io.StringIO(h.export_csv(maria, rep_id=raj.id)))] == [still_open]
+
+
+def test_nobody_signed_in_gets_nothing(h: WebHandlers) -> None:
+    assert h.actor(None) is None and h.actor("") is None and h.actor("nobody") is None
+    assert h.tabs(None) == ()
+    rita = login(h, "rita")
+    session_id = a_call(h, rita)
+    for attempt in (
+        lambda: h.whoami(None),
+        lambda: h.persona_choices(None),
+        lambda: h.start_call(None, "dana_okafor", "A", "standard"),
+        lambda: next(h.say(None, session_id, "hello there")),
+        lambda: h.hang_up(None, session_id),
+        lambda: h.resume(None, session_id),
+        lambda: h.my_sessions(None),
+        lambda: h.open_session(None, session_id),
+        lambda: h.my_drill_choices(None),
+        lambda: h.team_sessions(None),
+        lambda: h.export_csv(None),
+        lambda: h.team_drills(None),
+        lambda: h.create_drill(None, persona_id="dana_okafor", scenario="A", whole_team=True),
+    ):
+        with pytest.raises(AccessDenied):
+            attempt()
+    assert len(h.services.sessions.transcript(rita, session_id)) == 2
+
+
+def test_each_role_sees_its_own_tabs(h: WebHandlers) -> None:
+    assert h.tabs(login(h, "rita")) == ("practice", "sessions")
+    assert set(h.tabs(login(h, "colin"))) == {"practice", "sessions", "drills", "team"}
+    assert set(h.tabs(login(h, "maria"))) >= {"team", "drills"}
+    assert h.can_create_drills(login(h, "colin")) and not h.can_create_drills(login(h, "maria"))
+    assert "Rita Rep" in h.whoami(login(h, "rita")) and "Demo team" in h.whoami(login(h, "rita"))
+
+
+def test_a_stored_grade_renders_as_the_grader_wrote_it(h: WebHandlers) -> None:
+    rita = login(h, "rita")
+    session_id = a_call(h, rita)
+    live_md = h.hang_up(rita, session_id)
+    stored = h.services.grades.latest(rita, session_id)
+    assert stored is not None
+    grade = Grade.from_dict(stored.grade.document)
+    assert grade.to_dict() == stored.grade.document
+    assert grade_markdown(grade) == live_md

@@ -1,0 +1,147 @@
+"""Events of the Practice and My sessions tabs: start a call, stream the COO's replies, hang up, open and resume."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from trainer.errors import RunError, UserError
+from trainer.web.handlers import WebHandlers
+from trainer.web.layout import GRADE_PLACEHOLDER, PracticeArea, SessionsArea
+from trainer.web.ui import frame, shown_as_toast, username
+
+
+def wire_calls(
+    blocks: gr.Blocks,
+    h: WebHandlers,
+    p: PracticeArea,
+    m: SessionsArea,
+    tabs: gr.Tabs,
+    practice_tab: gr.Tab,
+    sessions_tab: gr.Tab,
+) -> None:
+    def who(request: gr.Request | None) -> Any:
+        return h.actor(username(request))
+
+    # ---------------------------------------------------------------------------------------- my sessions
+
+    def load_mine(request: gr.Request) -> tuple:
+        actor = who(request)
+        if "sessions" not in h.tabs(actor):
+            return gr.skip(), gr.skip()
+        table = h.my_sessions(actor)
+        return frame(table), gr.Dropdown(choices=table.choices, value=None)
+
+    def load_practice(request: gr.Request) -> tuple:
+        actor = who(request)
+        if "practice" not in h.tabs(actor):
+            return gr.skip(), gr.skip(), gr.skip()
+        personas = h.persona_choices(actor)
+        first = personas[0][1] if personas else None
+        drills = [("(free practice)", ""), *h.my_drill_choices(actor)]
+        return (
+            gr.Dropdown(choices=personas, value=first),
+            gr.Dropdown(choices=h.scenario_choices(actor, first), value="A"),
+            gr.Dropdown(choices=drills, value=""),
+        )
+
+    blocks.load(load_practice, outputs=[p.persona, p.scenario, p.drill], api_visibility="private")
+    practice_tab.select(load_practice, outputs=[p.persona, p.scenario, p.drill], api_visibility="private")
+
+    def scenarios_for(persona_id: str, request: gr.Request) -> Any:
+        with shown_as_toast():
+            return gr.Dropdown(choices=h.scenario_choices(who(request), persona_id), value="A")
+
+    p.persona.change(scenarios_for, [p.persona], [p.scenario], api_visibility="private")
+
+    def start(persona_id: str, scenario: str, difficulty: str, drill_id: str, request: gr.Request) -> tuple:
+        with shown_as_toast():
+            view = h.start_call(who(request), persona_id, scenario, difficulty, drill_id or None)
+        state = {"session_id": view.session_id, "messages": view.messages, "ended": False}
+        return view.title, view.messages, GRADE_PLACEHOLDER, state
+
+    p.start.click(
+        start,
+        [p.persona, p.scenario, p.difficulty, p.drill],
+        [p.title, p.chat, p.grade, p.state],
+        api_name="start_call",
+    )
+
+    def send(text: str, state: dict | None, request: gr.Request) -> Iterator[tuple]:
+        if not state or state.get("ended"):
+            gr.Warning("Start a call first." if not state else "This call has ended: start a new call.")
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        actor = who(request)
+        before = list(state["messages"])
+        shown = [*before, {"role": "user", "content": text}]
+        yield shown, "", gr.skip(), gr.skip()  # the rep's line at once; restored below if it is refused
+        reply = ""
+        try:
+            for reply in h.say(actor, state["session_id"], text):
+                yield [*shown, {"role": "assistant", "content": reply}], gr.skip(), gr.skip(), gr.skip()
+        except UserError as exc:
+            if reply:
+                raise gr.Error(str(exc), title="Please check", print_exception=False) from None
+            gr.Warning(str(exc), title="Not sent")
+            yield before, text, gr.skip(), gr.skip()  # nothing stored, nothing lost: the text is back in the box
+            return
+        except RunError as exc:
+            raise gr.Error(f"something failed: {exc}", title="Run failed", print_exception=False) from None
+        messages = [*shown, {"role": "assistant", "content": reply}] if reply else shown
+        new_state = {**state, "messages": messages}
+        grade: Any = gr.skip()
+        with shown_as_toast():
+            if h.call_over(actor, state["session_id"]):  # the COO ended the call: grade it now
+                new_state["ended"] = True
+                grade = h.hang_up(actor, state["session_id"])
+        yield messages, gr.skip(), new_state, grade
+
+    for trigger in (p.msg.submit, p.send.click):
+        trigger(send, [p.msg, p.state], [p.chat, p.msg, p.state, p.grade], api_visibility="private").then(
+            load_mine, outputs=[m.table, m.pick], api_visibility="private"
+        )
+
+    def hang_up(state: dict | None, request: gr.Request) -> tuple:
+        if not state:
+            gr.Warning("No call in progress: start one first.")
+            return gr.skip(), gr.skip()
+        with shown_as_toast():
+            md = h.hang_up(who(request), state["session_id"])
+        return md, {**state, "ended": True}
+
+    p.hang_up.click(hang_up, [p.state], [p.grade, p.state], api_name="hang_up").then(
+        load_mine, outputs=[m.table, m.pick], api_visibility="private"
+    )
+
+    # ---------------------------------------------------------------------------------------- my sessions
+
+    blocks.load(load_mine, outputs=[m.table, m.pick], api_visibility="private")
+    sessions_tab.select(load_mine, outputs=[m.table, m.pick], api_visibility="private")
+    m.refresh.click(load_mine, outputs=[m.table, m.pick], api_visibility="private")
+
+    def open_mine(session_id: str, request: gr.Request) -> tuple:
+        with shown_as_toast():
+            detail = h.open_session(who(request), session_id)
+        return detail.title, detail.messages, detail.grade, gr.Button(visible=detail.active)
+
+    m.open.click(open_mine, [m.pick], [m.title, m.chat, m.grade, m.resume], api_name="open_session")
+
+    def resume(session_id: str, request: gr.Request) -> Iterator[tuple]:
+        actor = who(request)
+        with shown_as_toast():
+            if not session_id:
+                raise gr.Error("choose a session first", title="Please check", print_exception=False)
+            view, owed = h.resume(actor, session_id)
+            state = {"session_id": view.session_id, "messages": view.messages, "ended": False}
+            yield view.title, view.messages, GRADE_PLACEHOLDER, state, gr.Tabs(selected="practice")
+            reply = ""
+            for reply in owed:  # the reply the COO still owed when the page went away
+                yield gr.skip(), [*view.messages, {"role": "assistant", "content": reply}], *(gr.skip(),) * 3
+            if reply:
+                messages = [*view.messages, {"role": "assistant", "content": reply}]
+                yield gr.skip(), messages, gr.skip(), {**state, "messages": messages}, gr.skip()
+
+    m.resume.click(resume, [m.pick], [p.title, p.chat, p.grade, p.state, tabs], api_name="resume_call")

@@ -1,0 +1,207 @@
+"""Events of the Drills and Team sessions tabs: create and assign drills, completion, team review, CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from trainer.web.handlers import WebHandlers
+from trainer.web.layout import DrillsArea, TeamArea
+from trainer.web.ui import ALL, frame, shown_as_toast, username
+
+
+def wire_team(
+    blocks: gr.Blocks, h: WebHandlers, d: DrillsArea, t: TeamArea, drills_tab: gr.Tab, team_tab: gr.Tab
+) -> None:
+    def who(request: gr.Request | None) -> Any:
+        return h.actor(username(request))
+
+    def scenarios_for(persona_id: str, request: gr.Request) -> Any:
+        with shown_as_toast():
+            return gr.Dropdown(choices=h.scenario_choices(who(request), persona_id), value="A")
+
+    # ---------------------------------------------------------------------------------------- drills
+
+    def load_drills(request: gr.Request) -> tuple:
+        actor = who(request)
+        if "drills" not in h.tabs(actor) or actor.team_id is None:
+            return (gr.skip(),) * 5
+        table = h.team_drills(actor)
+        personas = h.persona_choices(actor)
+        reps = h.rep_choices(actor) if h.can_create_drills(actor) else []
+        return (
+            frame(table),
+            gr.Dropdown(choices=table.choices, value=None),
+            gr.Dropdown(choices=personas, value=personas[0][1] if personas else None),
+            gr.Dropdown(choices=h.scenario_choices(actor, personas[0][1] if personas else None), value="A"),
+            gr.CheckboxGroup(choices=reps, value=[]),
+        )
+
+    drill_outputs = [d.table, d.pick, d.persona, d.scenario, d.reps]
+    blocks.load(load_drills, outputs=drill_outputs, api_visibility="private")
+    drills_tab.select(load_drills, outputs=drill_outputs, api_visibility="private")
+    d.persona.change(scenarios_for, [d.persona], [d.scenario], api_visibility="private")
+
+    def create_drill(
+        persona_id: str,
+        scenario: str,
+        difficulty: str,
+        title: str,
+        instructions: str,
+        due: str,
+        pass_mark: float | None,
+        attempts: float | None,
+        reps: list[str],
+        whole: bool,
+        request: gr.Request,
+    ) -> tuple:
+        actor = who(request)
+        with shown_as_toast():
+            drill = h.create_drill(
+                actor,
+                persona_id=persona_id,
+                scenario=scenario,
+                difficulty=difficulty,
+                title=title,
+                instructions=instructions,
+                due=due,
+                pass_mark=pass_mark,
+                max_attempts=attempts,
+                rep_ids=reps,
+                whole_team=whole,
+            )
+            table = h.team_drills(actor)
+        gr.Info(f"Drill '{drill.title}' created and assigned.")
+        return f"Created **{drill.title}**.", frame(table), gr.Dropdown(choices=table.choices, value=drill.id)
+
+    d.create.click(
+        create_drill,
+        [
+            d.persona,
+            d.scenario,
+            d.difficulty,
+            d.title,
+            d.instructions,
+            d.due,
+            d.pass_mark,
+            d.attempts,
+            d.reps,
+            d.whole_team,
+        ],
+        [d.status, d.table, d.pick],
+        api_name="create_drill",
+    )
+
+    def completion(drill_id: str, request: gr.Request) -> Any:
+        if not drill_id:
+            return gr.skip()
+        with shown_as_toast():
+            return frame(h.drill_completion(who(request), drill_id))
+
+    d.pick.change(completion, [d.pick], [d.completion], api_name="drill_completion")
+
+    # ---------------------------------------------------------------------------------------- team sessions
+
+    def load_team(request: gr.Request) -> tuple:
+        actor = who(request)
+        if "team" not in h.tabs(actor):
+            return (gr.skip(),) * 3
+        teams = h.team_choices(actor)
+        team = actor.team_id or (teams[0][1] if teams else None)
+        reps = h.rep_choices(actor, team) if team else []
+        personas = h.persona_choices(actor)
+        return (
+            gr.Dropdown(choices=teams, value=team, visible=len(teams) > 1),
+            gr.Dropdown(choices=[ALL, *reps], value=""),
+            gr.Dropdown(choices=[ALL, *personas], value=""),
+        )
+
+    filters = [t.team, t.rep, t.persona, t.scenario, t.state, t.date_from, t.date_to]
+
+    def team_sessions(
+        team: str,
+        rep: str,
+        persona: str,
+        scenario: str,
+        state: str,
+        date_from: str,
+        date_to: str,
+        request: gr.Request,
+    ) -> tuple:
+        with shown_as_toast():
+            table = h.team_sessions(
+                who(request),
+                team_id=team,
+                rep_id=rep,
+                persona_id=persona,
+                scenario=scenario,
+                state=state,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        return frame(table), gr.Dropdown(choices=table.choices, value=None)
+
+    def team_sessions_on_show(
+        team: str,
+        rep: str,
+        persona: str,
+        scenario: str,
+        state: str,
+        date_from: str,
+        date_to: str,
+        request: gr.Request,
+    ) -> tuple:
+        if "team" not in h.tabs(who(request)):
+            return gr.skip(), gr.skip()  # a rep's page load: no error toast, the tab is hidden anyway
+        return team_sessions(team, rep, persona, scenario, state, date_from, date_to, request)
+
+    team_tab.select(team_sessions_on_show, filters, [t.table, t.pick], api_visibility="private")
+    blocks.load(load_team, outputs=[t.team, t.rep, t.persona], api_visibility="private").then(
+        team_sessions_on_show, filters, [t.table, t.pick], api_visibility="private"
+    )
+    t.apply.click(team_sessions, filters, [t.table, t.pick], api_name="team_sessions")
+
+    def team_changed(team_id: str, request: gr.Request) -> Any:
+        with shown_as_toast():
+            return gr.Dropdown(choices=[ALL, *h.rep_choices(who(request), team_id)], value="")
+
+    t.team.change(team_changed, [t.team], [t.rep], api_visibility="private")
+
+    def export(
+        team: str,
+        rep: str,
+        persona: str,
+        scenario: str,
+        state: str,
+        date_from: str,
+        date_to: str,
+        request: gr.Request,
+    ) -> Any:
+        with shown_as_toast():
+            text = h.export_csv(
+                who(request),
+                team_id=team,
+                rep_id=rep,
+                persona_id=persona,
+                scenario=scenario,
+                state=state,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        folder = Path(tempfile.mkdtemp(prefix="trainer-csv-"))
+        path = folder / f"team-sessions-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.csv"
+        path.write_text(text, encoding="utf-8")
+        return gr.File(value=str(path), visible=True)
+
+    t.export.click(export, filters, [t.csv], api_name="export_csv")
+
+    def open_team(session_id: str, request: gr.Request) -> tuple:
+        with shown_as_toast():
+            detail = h.open_session(who(request), session_id)
+        return detail.title, detail.messages, detail.grade
+
+    t.open.click(open_team, [t.pick], [t.title, t.chat, t.grade], api_name="open_team_session")

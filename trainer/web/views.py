@@ -1,0 +1,152 @@
+"""What the web app shows, as plain values: tables (headers + rows + choices), chat messages and markdown.
+
+No Gradio here: the handlers return these and the app hands them to its components.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from trainer.content.loader import Content
+from trainer.grading.model import Grade
+from trainer.grading.render import grade_markdown
+from trainer.services.grades import GradeView
+from trainer.services.progress import DrillProgress
+from trainer.services.records import Drill, PracticeSession, Turn
+
+Message = dict[str, str]  # {"role": "user" | "assistant", "content": text}: gr.Chatbot's messages format
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (label, id) of each row, for an "open" dropdown
+
+
+@dataclass(frozen=True)
+class CallView:
+    """A call on the Practice tab: who the rep is calling and the conversation so far."""
+
+    session_id: str
+    title: str  # markdown
+    messages: list[Message]
+    ended: bool = False
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """A stored session opened for reading: transcript and grade."""
+
+    session_id: str
+    title: str  # markdown
+    messages: list[Message]
+    grade: str  # markdown
+    active: bool  # still open: the rep may resume it
+
+
+def when(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def persona_label(content: Content, persona_id: str) -> str:
+    p = content.personas.get(persona_id)
+    return f"{p.name} ({p.company})" if p else persona_id
+
+
+def scenario_label(content: Content, persona_id: str, scenario: str) -> str:
+    p = content.personas.get(persona_id)
+    spec = p.scenarios.get(scenario) if p else None  # type: ignore[call-overload]
+    return f"{scenario}: {spec.title}" if spec else scenario
+
+
+def call_title(content: Content, session: PracticeSession, drill: Drill | None = None) -> str:
+    p = content.personas[session.persona_id]
+    lines = [
+        f"**Calling {p.name}, {p.title} of {p.company}** ({p.industry}, {p.size}) - scenario "
+        f"{scenario_label(content, session.persona_id, session.scenario)} - difficulty {session.difficulty}"
+    ]
+    if drill is not None:
+        lines.append(f"Drill **{drill.title}** (pass mark {drill.pass_mark} %)")
+        if drill.instructions:
+            lines.append(f"> {drill.instructions}")
+    return "\n\n".join(lines)
+
+
+def greeting_of(content: Content, session: PracticeSession) -> str:
+    """The COO's opening line (said when the call starts; not stored as a turn)."""
+    return content.personas[session.persona_id].scenarios[session.scenario].opening_line  # type: ignore[index]
+
+
+def messages_from_turns(greeting: str, turns: list[Turn]) -> list[Message]:
+    """The conversation as stored: rep turns, and the COO's replies that were said (an interrupted one marked)."""
+    out: list[Message] = [{"role": "assistant", "content": greeting}] if greeting else []
+    for t in turns:
+        if t.speaker == "rep":
+            out.append({"role": "user", "content": t.text})
+        elif t.status in ("complete", "interrupted") and t.text.strip():
+            out.append({"role": "assistant", "content": t.text + (" [cut off]" if t.status == "interrupted" else "")})
+    return out
+
+
+def score_text(view: GradeView | None) -> str:
+    if view is None:
+        return ""
+    g = view.grade
+    if g.status == "failed":
+        return "grade failed"
+    if view.total is None or not g.max_total:
+        return ""
+    marked = " *" if view.overrides else ""
+    return f"{view.total:g}/{g.max_total:g} ({view.percent or 0:.0f} %){marked}"
+
+
+def outcome_text(session: PracticeSession) -> str:
+    if session.state == "active":
+        return "open"
+    if session.state == "abandoned":
+        return "abandoned"
+    return (session.outcome or "hung up").replace("_", " ")
+
+
+def stored_grade_markdown(view: GradeView | None, session: PracticeSession) -> str:
+    """The grade that counts, as markdown, with any manager overrides listed beside the AI scores."""
+    if view is None:
+        if session.state == "active":
+            return "*The call is still open: it is graded when it ends.*"
+        return "*Not graded.*"
+    md = grade_markdown(Grade.from_dict(view.grade.document), title=f"Call grade (version {view.grade.version})")
+    if view.overrides:
+        lines = ["", "## Manager overrides", ""]
+        for cid, o in view.overrides.items():
+            lines.append(f"- {cid.replace('_', ' ')}: **{o.score}** (AI: {o.ai_score}) - {o.comment}")
+        total = f"{view.total:g}/{view.grade.max_total:g}" if view.total is not None and view.grade.max_total else ""
+        lines += ["", f"**Total with overrides: {total}**", ""]
+        md += "\n".join(lines)
+    return md
+
+
+def session_choice(content: Content, session: PracticeSession, who: str = "") -> tuple[str, str]:
+    label = " · ".join(
+        x
+        for x in (
+            when(session.started_at),
+            who,
+            persona_label(content, session.persona_id),
+            f"scenario {session.scenario}",
+            outcome_text(session),
+        )
+        if x
+    )
+    return label, session.id
+
+
+def drill_choice(p: DrillProgress) -> tuple[str, str]:
+    due = f", due {p.drill.due_at:%Y-%m-%d}" if p.drill.due_at else ""
+    left = f", {p.attempts_left} attempts left" if p.attempts_left is not None else ""
+    return f"{p.drill.title} ({p.status}{due}{left})", p.drill.id
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f} %"
