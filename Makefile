@@ -35,9 +35,10 @@ demo: install
 	$(BIN)/trainer playbook ingest playbooks/coo_phone_outbound.md
 	$(BIN)/trainer db upgrade
 	$(BIN)/trainer seed demo
-	@echo "The web app is not built yet: the demo is a practice call in the terminal on the embedded model."
-	@echo "Type your lines as the rep; /quit hangs up. 'trainer --help' lists every command."
-	$(BIN)/trainer practice --persona dana_okafor --scenario A
+	@echo "Starting the web app (embedded model). Open the address printed below and log in as"
+	@echo "  rita / practise-the-call (a rep: practise a call), colin (the coach) or maria (the manager), same password."
+	@echo "Ctrl+C stops it. 'trainer practice --as rita' is the same call in the terminal; 'trainer --help' lists every command."
+	$(BIN)/trainer serve
 
 lint: install
 	$(BIN)/ruff check trainer tests bench

@@ -13,6 +13,7 @@ from trainer.cli import llm as llm_cli
 from trainer.cli import people as people_cli
 from trainer.cli import playbook as playbook_cli
 from trainer.cli import practice as practice_cli
+from trainer.cli import serve as serve_cli
 from trainer.errors import ContentError, RunError, UserError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Practise COO phone calls; grade them.")
@@ -28,6 +29,7 @@ app.command("practice")(practice_cli.practice)
 app.command("simulate")(practice_cli.simulate)
 app.command("grade")(grading_cli.grade)
 app.command("eval")(grading_cli.evaluate)
+app.command("serve")(serve_cli.serve)
 
 err_console = Console(stderr=True)
 
