@@ -153,3 +153,27 @@ def test_the_coach_sets_drills_and_sees_the_teams_drills(chromium: Any, app: tup
     expect(page.locator("#drill-create")).to_be_visible(timeout=WAIT_MS)  # the coach lands on Drills
     expect(page.locator("#team-drills")).to_contain_text("Warm-up: find the real constraint", timeout=WAIT_MS)
     expect(page.locator("#drill-reps")).to_contain_text("Rita Rep")
+
+
+def test_a_call_left_open_by_a_reload_is_resumed(chromium: Any, app: tuple[str, Services]) -> None:
+    from playwright.sync_api import expect
+
+    url, _services = app
+    page = _login(chromium, url, "rosa")
+    page.locator("#start-call").click()
+    msg = page.locator("#msg textarea")
+    msg.fill(OPENER)
+    msg.press("Enter")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(2, timeout=WAIT_MS)
+
+    page.reload()
+    page.get_by_role("tab", name="My sessions").click()
+    expect(page.locator("#my-sessions")).to_contain_text("open", timeout=WAIT_MS)
+    page.locator("#my-pick input").click()
+    page.get_by_role("option").first.click()
+    page.locator("#my-open").click()
+    page.locator("#my-resume").click()
+    expect(page.locator("#chat")).to_contain_text(OPENER[:40], timeout=WAIT_MS)  # back on Practice, call rebuilt
+    msg.fill("Where does the time go between the door and the shelf?")
+    msg.press("Enter")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(3, timeout=WAIT_MS)

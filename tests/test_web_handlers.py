@@ -122,6 +122,18 @@ def test_bad_messages_warn_and_store_nothing(h: WebHandlers) -> None:
     assert len(h.services.sessions.transcript(rita, session_id)) == 2
 
 
+def test_a_second_line_waits_for_the_coos_reply(h: WebHandlers) -> None:
+    rita = login(h, "rita")
+    session_id = h.start_call(rita, "marcus_hale", "B", "easy").session_id
+    streaming = h.say(rita, session_id, "Is changeover time where your week goes?")
+    next(streaming)  # the COO has started answering
+    with pytest.raises(InputError, match="still answering"):
+        next(h.say(rita, session_id, "Hello? Are you there?"))
+    list(streaming)
+    assert [t.speaker for t in h.services.sessions.transcript(rita, session_id)] == ["rep", "coo"]
+    assert list(h.say(rita, session_id, "How long does a changeover take today?"))  # free again after the reply
+
+
 def test_an_open_call_is_resumed_after_a_reload(services: Services, content, embedder) -> None:  # type: ignore[no-untyped-def]
     h = make_handlers(services, content, embedder)
     rita = login(h, "rita")
@@ -281,3 +293,28 @@ def test_a_stored_grade_renders_as_the_grader_wrote_it(h: WebHandlers) -> None:
     grade = Grade.from_dict(stored.grade.document)
     assert grade.to_dict() == stored.grade.document
     assert grade_markdown(grade) == live_md
+
+
+def test_trainer_serve_launches_the_app_behind_the_login(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`trainer serve` wires settings, the users' login and the queue; the launch itself is recorded, not served."""
+    import gradio as gr
+    from typer.testing import CliRunner
+
+    from trainer.cli import app as cli
+    from trainer.services.demo import seed_demo as seed
+    from trainer.wiring import build_services
+
+    monkeypatch.setenv("TRAINER_PORT", "7999")
+    Database(f"sqlite:///{data_dir / 'trainer.sqlite3'}").upgrade()
+    seed(build_services(get_settings()))
+    launched: dict = {}
+
+    def fake_launch(self, **kwargs):  # type: ignore[no-untyped-def]
+        launched.update(kwargs, concurrency=self._queue.default_concurrency_limit)
+
+    monkeypatch.setattr(gr.Blocks, "launch", fake_launch)
+    result = CliRunner().invoke(cli, ["serve", "--no-llm"])
+    assert result.exit_code == 0, result.output
+    assert (launched["server_name"], launched["server_port"], launched["concurrency"]) == ("127.0.0.1", 7999, 16)
+    assert "http://127.0.0.1:7999/" in result.output
+    assert launched["auth"]("rita", DEMO_PASSWORD) and not launched["auth"]("rita", "wrong password")

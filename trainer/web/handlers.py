@@ -7,7 +7,7 @@ role checks here only keep a screen from offering what a role cannot use. A miss
 
 from __future__ import annotations
 
-import datetime as dt
+import threading
 from collections.abc import Iterator
 
 from trainer.content.vocab import SCENARIOS
@@ -20,6 +20,7 @@ from trainer.services.live_calls import LiveCalls
 from trainer.services.records import SESSION_STATES, Actor, Drill, PracticeSession
 from trainer.services.review import SessionFilter
 from trainer.web import views
+from trainer.web.forms import parse_date, parse_whole
 from trainer.web.views import CallView, SessionDetail, Table
 
 # Which tabs each role sees. Every role may practise; coaches and managers review their team; coaches set drills.
@@ -32,34 +33,13 @@ TABS: dict[str, tuple[str, ...]] = {
 FIRST_TAB = {"rep": "practice", "coach": "drills", "manager": "team", "admin": "team"}
 
 
-def _date(value: str | None, what: str) -> dt.date | None:
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{what} {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01") from None
-
-
-def _whole(value: float | int | str | None, what: str) -> int | None:
-    """A whole number from a form field; empty (or 0 where allowed) means none."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} is a whole number, not {value!r}") from None
-    if number != int(number):
-        raise InputError(f"{what} is a whole number, not {value!r}")
-    return int(number)
-
-
 class WebHandlers:
     def __init__(self, services: Services, live: LiveCalls):
         self.services = services
         self.live = live
         self.content = services.content
+        self._lock = threading.Lock()
+        self._answering: set[str] = set()  # sessions whose COO reply is streaming: one line at a time per call
 
     # ------------------------------------------------------------------------------------------------ who
 
@@ -123,11 +103,20 @@ class WebHandlers:
 
     def say(self, actor: Actor | None, session_id: str, text: str) -> Iterator[str]:
         """The COO's reply so far, growing as it streams. The rep's turn is stored before the model is asked; bad
-        input (empty, too long, the call has ended) raises InputError on the first step and stores nothing."""
-        reply = ""
-        for piece in self.live.say(actor, session_id, text):
-            reply += piece
-            yield reply
+        input (empty, too long, the call has ended, a line sent while the COO is still answering) raises InputError
+        on the first step and stores nothing."""
+        with self._lock:
+            if session_id in self._answering:
+                raise InputError("the COO is still answering: wait for the reply, then say your next line")
+            self._answering.add(session_id)
+        try:
+            reply = ""
+            for piece in self.live.say(actor, session_id, text):
+                reply += piece
+                yield reply
+        finally:
+            with self._lock:
+                self._answering.discard(session_id)
 
     def call_over(self, actor: Actor | None, session_id: str) -> bool:
         """Has the call ended (the COO hung up, accepted, or the rep hung up)?"""
@@ -255,7 +244,7 @@ class WebHandlers:
             raise InputError("assign the drill to at least one rep, or to the whole team")
         if not persona_id or not scenario:
             raise InputError("choose a COO and a scenario for the drill")
-        attempts = _whole(max_attempts, "max attempts")
+        attempts = parse_whole(max_attempts, "max attempts")
         drill = self.services.drills.create(
             actor,
             persona_id=persona_id,
@@ -263,7 +252,7 @@ class WebHandlers:
             difficulty=difficulty or None,
             title=title or None,
             instructions=instructions or "",
-            due=_date(due, "the due date"),
+            due=parse_date(due, "the due date"),
             pass_mark=70 if pass_mark is None else pass_mark,
             max_attempts=attempts or None,
         )
@@ -333,8 +322,8 @@ class WebHandlers:
             persona_id=persona_id or None,
             scenario=scenario or None,
             states=(state,) if state else None,
-            started_from=_date(date_from, "the 'from' date"),
-            started_to=_date(date_to, "the 'to' date"),
+            started_from=parse_date(date_from, "the 'from' date"),
+            started_to=parse_date(date_to, "the 'to' date"),
         )
 
     def team_sessions(
