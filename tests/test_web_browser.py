@@ -142,7 +142,17 @@ def test_the_manager_sees_the_reps_call_in_the_team_sessions(chromium: Any, app:
     table = page.locator("#team-sessions")
     expect(table).to_contain_text("raj", timeout=WAIT_MS)
     expect(table).to_contain_text("Marcus Hale")
-    expect(page.locator("#drill-create")).to_have_count(0)  # a manager does not set drills
+
+    page.locator("#team-export").click()
+    expect(page.locator("#team-csv")).to_contain_text("team-sessions-", timeout=WAIT_MS)
+    with page.expect_download(timeout=WAIT_MS) as download:
+        page.locator("#team-csv a").first.click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported.startswith("session_id,username,") and f"{session.id},raj," in exported
+
+    page.get_by_role("tab", name="Drills").click()
+    expect(page.locator("#team-drills")).to_contain_text("Warm-up: find the real constraint", timeout=WAIT_MS)
+    expect(page.locator("#drill-create")).to_be_hidden()  # a manager sees the drills but does not set them
 
 
 def test_the_coach_sets_drills_and_sees_the_teams_drills(chromium: Any, app: tuple[str, Services]) -> None:
