@@ -47,8 +47,16 @@ def wire_calls(
             gr.Dropdown(choices=drills, value=""),
         )
 
+    def refresh_drills(chosen: str, request: gr.Request) -> Any:
+        """The rep's drills with their current status (after a call, or back on the tab); the choice is kept."""
+        actor = who(request)
+        if "practice" not in h.tabs(actor):
+            return gr.skip()
+        drills = [("(free practice)", ""), *h.my_drill_choices(actor)]
+        return gr.Dropdown(choices=drills, value=chosen if chosen in {d for _, d in drills} else "")
+
     blocks.load(load_practice, outputs=[p.persona, p.scenario, p.drill], api_visibility="private")
-    practice_tab.select(load_practice, outputs=[p.persona, p.scenario, p.drill], api_visibility="private")
+    practice_tab.select(refresh_drills, [p.drill], [p.drill], api_visibility="private")
 
     def scenarios_for(persona_id: str, request: gr.Request) -> Any:
         with shown_as_toast():
@@ -100,9 +108,7 @@ def wire_calls(
         yield messages, gr.skip(), new_state, grade
 
     for trigger in (p.msg.submit, p.send.click):
-        trigger(send, [p.msg, p.state], [p.chat, p.msg, p.state, p.grade], api_visibility="private").then(
-            load_mine, outputs=[m.table, m.pick], api_visibility="private"
-        )
+        trigger(send, [p.msg, p.state], [p.chat, p.msg, p.state, p.grade], api_visibility="private")
 
     def hang_up(state: dict | None, request: gr.Request) -> tuple:
         if not state:
@@ -114,7 +120,7 @@ def wire_calls(
 
     p.hang_up.click(hang_up, [p.state], [p.grade, p.state], api_name="hang_up").then(
         load_mine, outputs=[m.table, m.pick], api_visibility="private"
-    )
+    ).then(refresh_drills, [p.drill], [p.drill], api_visibility="private")
 
     # ---------------------------------------------------------------------------------------- my sessions
 
