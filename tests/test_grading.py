@@ -12,7 +12,7 @@ from tests.conftest import CALIBRATION_DIR, ROOT
 from trainer.content.loader import load_transcript, parse_transcript
 from trainer.errors import InputError, NotFoundError
 from trainer.grading.calibration import quadratic_weighted_kappa, spearman
-from trainer.grading.render import grade_markdown
+from trainer.grading.render import OUTCOME_WORDS, grade_markdown
 from trainer.ports import Passage, StoreUnavailable
 from trainer.services.grading import GradingService
 from trainer.settings import get_settings
@@ -114,6 +114,7 @@ def test_weak_call_gets_grounded_suggestions_and_markdown(grading) -> None:  # t
     md = grade_markdown(grade)
     for needle in ("## Quality check", "## The four movements", "## Next time, try", "Objections met", "> turn 3"):
         assert needle in md, needle
+    assert f"outcome: {OUTCOME_WORDS[grade.outcome]} -" in md and "_" not in OUTCOME_WORDS[grade.outcome]
 
 
 def test_injected_instructions_change_nothing(grading) -> None:  # type: ignore[no-untyped-def]

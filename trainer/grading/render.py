@@ -27,12 +27,21 @@ def _criterion_md(c: CriterionGrade) -> list[str]:
     return out
 
 
+OUTCOME_WORDS = {
+    "working_session": "working session agreed",
+    "clean_exit": "clean exit",
+    "follow_up_call": "follow-up call",
+    "vague": "vague next step",
+    "none": "no decision",
+}
+
+
 def grade_markdown(grade: Grade, title: str = "Call grade") -> str:
     lines = [f"# {title}", ""]
     if grade.status == "failed":
         return "\n".join([*lines, f"**Grade failed:** {grade.reason}", ""])
     lines += [
-        f"**Total: {grade.total}/{grade.max_total}** - outcome: {grade.outcome.replace('_', ' ')} - "
+        f"**Total: {grade.total}/{grade.max_total}** - outcome: {OUTCOME_WORDS.get(grade.outcome, grade.outcome)} - "
         f"grader: {grade.grader}{f' ({grade.model_id})' if grade.model_id else ''} - rubric {grade.rubric_id} "
         f"v{grade.rubric_version}" + (f" - **{grade.status}**: {grade.reason}" if grade.status != "ok" else ""),
         "",
