@@ -41,14 +41,25 @@ def stem(word: str) -> str:
     return word
 
 
+def _words(text: str) -> list[tuple[str, str]]:
+    """Each word of `text` as (as written, lower-cased without a possessive 's)."""
+    out = []
+    for raw in _TOKEN.findall(text):
+        raw = raw.replace("’", "'")
+        out.append((raw, raw.lower().removesuffix("'s")))
+    return out
+
+
+def _acronym(raw: str) -> bool:
+    return len(raw) >= 2 and raw.isupper()
+
+
 def terms(text: str) -> set[str]:
     """Content words of `text`, lower-cased and stemmed; an all-caps acronym that spells a stop word stays as is."""
     out: set[str] = set()
-    for raw in _TOKEN.findall(text):
-        raw = raw.replace("’", "'")
-        low = raw.lower().removesuffix("'s")
+    for raw, low in _words(text):
         if low in _STOP_WORDS:
-            if len(raw) >= 2 and raw.isupper():
+            if _acronym(raw):
                 out.add(raw)
             continue
         out.add(stem(low))
@@ -58,10 +69,8 @@ def terms(text: str) -> set[str]:
 def content_words(text: str) -> set[str]:
     """Like `terms` but not stemmed (whole words, for the word embeddings of the soft match); 2+ letters."""
     out: set[str] = set()
-    for raw in _TOKEN.findall(text):
-        raw = raw.replace("’", "'")
-        low = raw.lower().removesuffix("'s")
-        if len(raw) >= 2 and raw.isupper():
+    for raw, low in _words(text):
+        if _acronym(raw):
             out.add(raw)
         elif low not in _STOP_WORDS and len(low) >= 2:
             out.add(low)
