@@ -107,3 +107,25 @@ def test_nobody_else_can_talk_in_my_call(services: Services, content, embedder) 
         with pytest.raises((NotFoundError, AccessDenied)):
             "".join(live.say(other, session.id, "Hello?"))
     assert len(services.sessions.transcript(world["rep1a"], session.id)) == 0
+
+
+def test_an_abandoned_call_is_dropped_not_graded(services: Services, content, embedder) -> None:  # type: ignore[no-untyped-def]
+    world = build_world(services)
+    rep = world["rep1a"]
+    live = _live(services, content, embedder)
+    session, _ = live.start(rep, persona_id="dana_okafor", scenario="A", seed=1)
+    "".join(live.say(rep, session.id, STRONG[0]))
+    for other in (world["rep1b"], world["manager1"], None):  # only the rep practising may drop the call
+        with pytest.raises((NotFoundError, AccessDenied)):
+            live.abandon(other, session.id)
+    assert services.sessions.get(rep, session.id).state == "active"
+
+    dropped = live.abandon(rep, session.id)
+    assert (dropped.state, dropped.outcome) == ("abandoned", None)
+    assert session.id not in live._calls  # the process no longer holds the call
+    assert services.grades.latest(rep, session.id) is None
+    with pytest.raises(InputError, match="abandoned"):
+        "".join(live.say(rep, session.id, STRONG[1]))
+    with pytest.raises(InputError, match="already abandoned"):
+        live.abandon(rep, session.id)
+    assert [t.speaker for t in services.sessions.transcript(rep, session.id)] == ["rep", "coo"]

@@ -187,3 +187,34 @@ def test_a_call_left_open_by_a_reload_is_resumed(chromium: Any, app: tuple[str, 
     msg.fill("Where does the time go between the door and the shelf?")
     msg.press("Enter")
     expect(page.locator("#chat [data-testid='bot']")).to_have_count(3, timeout=WAIT_MS)
+
+
+def test_the_manager_overrides_a_score_and_sees_the_new_total(chromium: Any, app: tuple[str, Services]) -> None:
+    import re
+
+    from playwright.sync_api import expect
+
+    from tests.store_support import grade_doc
+
+    url, services = app
+    raj = services.users.authenticate("raj", DEMO_PASSWORD)
+    session = services.sessions.start(raj, persona_id="priya_raman", scenario="A", seed=1)
+    services.sessions.append_rep_turn(raj, session.id, "Do discharges stall before noon on your wards?")
+    services.sessions.end(raj, session.id, None)
+    scores = {"operational_terms": 1, "real_constraint": 2, "disruption_risk": 1, "clarity": 2}
+    graded = services.grades.store_grade(raj, session.id, grade_doc(scores))
+
+    page = _login(chromium, url, "maria")
+    expect(page.locator("#team-sessions")).to_contain_text("Priya Raman", timeout=WAIT_MS)
+    page.locator("#team-pick input").click()
+    page.get_by_role("option", name=re.compile("Priya Raman")).click()
+    page.locator("#team-open").click()
+    expect(page.locator("#team-grade")).to_contain_text("Call grade", timeout=WAIT_MS)
+    expect(page.locator("#override-criterion input")).to_have_value(re.compile("Operational terms: 1/3"))
+    page.locator("#override-score input").fill("3")
+    page.locator("#override-reason textarea").fill("She named the discharge time before noon")
+    page.locator("#override-save").click()
+    new_total = f"{sum(scores.values()) + 2:g}/{graded.max_total:g}"
+    expect(page.locator("#team-grade")).to_contain_text(f"Total with overrides: {new_total}", timeout=WAIT_MS)
+    expect(page.locator("#team-grade")).to_contain_text("by maria")
+    expect(page.locator("#team-sessions")).to_contain_text(f"{new_total} (", timeout=WAIT_MS)

@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.store_support import Clock, grade_doc
 from tests.test_grading import PlaybookStub
 from trainer.adapters.db import Database
 from trainer.adapters.llm.scripted import ScriptedLLM
+from trainer.content.vocab import QUALITY_CRITERIA
 from trainer.errors import AccessDenied, InputError, NotFoundError
 from trainer.grading.model import Grade
 from trainer.grading.render import grade_markdown
 from trainer.services.demo import DEMO_PASSWORD, seed_demo
-from trainer.services.facade import Services
+from trainer.services.facade import COMMAND_LINE, Services
 from trainer.services.grading import GradingService
 from trainer.services.live_calls import LiveCalls
 from trainer.services.passwords import Passwords
@@ -270,6 +272,10 @@ def test_nobody_signed_in_gets_nothing(h: WebHandlers) -> None:
         lambda: h.export_csv(None),
         lambda: h.team_drills(None),
         lambda: h.create_drill(None, persona_id="dana_okafor", scenario="A", whole_team=True),
+        lambda: h.abandon_call(None, session_id),
+        lambda: h.criterion_choices(None, session_id),
+        lambda: h.override_score(None, session_id, "clarity", 3, "because"),
+        lambda: h.team_trends(None),
     ):
         with pytest.raises(AccessDenied):
             attempt()
@@ -278,8 +284,10 @@ def test_nobody_signed_in_gets_nothing(h: WebHandlers) -> None:
 
 def test_each_role_sees_its_own_tabs(h: WebHandlers) -> None:
     assert h.tabs(login(h, "rita")) == ("practice", "sessions")
-    assert set(h.tabs(login(h, "colin"))) == {"practice", "sessions", "drills", "team"}
-    assert set(h.tabs(login(h, "maria"))) >= {"team", "drills"}
+    assert set(h.tabs(login(h, "colin"))) == {"practice", "sessions", "drills", "team", "trends"}
+    assert set(h.tabs(login(h, "maria"))) >= {"team", "drills", "trends"}
+    assert h.can_override(login(h, "maria")) and not h.can_override(login(h, "colin"))
+    assert not h.can_override(login(h, "rita")) and not h.can_override(None)
     assert h.can_create_drills(login(h, "colin")) and not h.can_create_drills(login(h, "maria"))
     assert "Rita Rep" in h.whoami(login(h, "rita")) and "Demo team" in h.whoami(login(h, "rita"))
 
@@ -318,3 +326,153 @@ def test_trainer_serve_launches_the_app_behind_the_login(data_dir: Path, monkeyp
     assert (launched["server_name"], launched["server_port"], launched["concurrency"]) == ("127.0.0.1", 7999, 16)
     assert "http://127.0.0.1:7999/" in result.output
     assert launched["auth"]("rita", DEMO_PASSWORD) and not launched["auth"]("rita", "wrong password")
+
+
+def other_teams_manager(h: WebHandlers) -> Actor:
+    team = h.services.users.ensure_team(COMMAND_LINE, "Other team")
+    h.services.users.add_user(COMMAND_LINE, "otto", DEMO_PASSWORD, "manager", team.id, "Otto Other")
+    return login(h, "otto")
+
+
+def test_a_rep_abandons_an_open_drill_call_and_starts_it_again(h: WebHandlers) -> None:
+    rita, raj, maria = login(h, "rita"), login(h, "raj"), login(h, "maria")
+    label, drill_id = next((label, d) for label, d in h.my_drill_choices(rita) if "attempts left" in label)
+    assert "3 attempts left" in label
+    session_id = h.start_call(rita, None, None, None, drill_id).session_id
+    streaming = h.say(rita, session_id, OPENER)
+    next(streaming)
+    with pytest.raises(InputError, match="still answering"):
+        h.abandon_call(rita, session_id)
+    list(streaming)
+    with pytest.raises(InputError, match="already have this drill open"):
+        h.start_call(rita, None, None, None, drill_id)
+    with pytest.raises(NotFoundError):
+        h.abandon_call(raj, session_id)
+    with pytest.raises(AccessDenied, match="only the person practising"):
+        h.abandon_call(maria, session_id)  # the manager sees the call but does not drop it
+    assert h.open_session(rita, session_id).active
+
+    assert "abandoned" in h.abandon_call(rita, session_id)
+    mine = dict(zip(h.my_sessions(rita).headers, h.my_sessions(rita).rows[0], strict=True))
+    assert (mine["Outcome"], mine["Score"]) == ("abandoned", "")
+    team = h.team_sessions(maria, state="abandoned")
+    assert [c[1] for c in team.choices] == [session_id] and team.rows[0][team.headers.index("Outcome")] == "abandoned"
+    assert "not graded" in h.hang_up(rita, session_id)  # hanging up later grades nothing
+    assert h.services.grades.latest(rita, session_id) is None
+    assert not h.open_session(rita, session_id).active
+    with pytest.raises(InputError, match="already abandoned"):
+        h.abandon_call(rita, session_id)
+    with pytest.raises(InputError, match="ended"):
+        h.resume(rita, session_id)
+
+    assert "3 attempts left" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]  # did not count
+    again = h.start_call(rita, None, None, None, drill_id)  # the drill is free again
+    assert again.session_id != session_id
+    assert "2 attempts left" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]
+
+
+def test_the_manager_overrides_a_score_with_a_reason(h: WebHandlers) -> None:
+    rita, maria, colin = login(h, "rita"), login(h, "maria"), login(h, "colin")
+    otto = other_teams_manager(h)
+    session_id = a_call(h, rita)
+    h.hang_up(rita, session_id)
+    before = h.services.grades.latest(maria, session_id)
+    assert before is not None and before.total is not None
+    choices = dict((cid, label) for label, cid in h.criterion_choices(maria, session_id))
+    assert set(QUALITY_CRITERIA) <= set(choices)
+    ai, top = before.grade.criterion_scores()["clarity"]
+    assert choices["clarity"] == f"Clarity: {ai}/{top} (AI {ai})"
+    new = ai + 1 if ai < top else ai - 1
+
+    for who, error in ((rita, AccessDenied), (colin, AccessDenied), (otto, NotFoundError)):
+        with pytest.raises(error):
+            h.override_score(who, session_id, "clarity", new, "a reason")
+    with pytest.raises(InputError, match="say why"):
+        h.override_score(maria, session_id, "clarity", new, "   ")
+    with pytest.raises(InputError, match=f"from 0 to {top}"):
+        h.override_score(maria, session_id, "clarity", top + 1, "too generous")
+    with pytest.raises(InputError, match="whole number"):
+        h.override_score(maria, session_id, "clarity", "2.5", "half marks")
+    with pytest.raises(InputError, match="choose the criterion"):
+        h.override_score(maria, session_id, "", new, "a reason")
+    open_call = a_call(h, rita)
+    with pytest.raises(InputError, match="no grade yet"):
+        h.override_score(maria, open_call, "clarity", new, "a reason")
+    assert h.services.grades.latest(maria, session_id) == before  # nothing was stored
+
+    md = h.override_score(maria, session_id, "clarity", new, "She said it in one plain sentence")
+    total = before.total - ai + new
+    assert f"Total with overrides: {total:g}/{before.grade.max_total:g}" in md
+    assert f"Clarity: **{new}** (AI: {ai}) - by maria, " in md and "She said it in one plain sentence" in md
+    assert dict((cid, label) for label, cid in h.criterion_choices(maria, session_id))["clarity"].startswith(
+        f"Clarity: {new}/{top} (AI {ai})"
+    )
+    row = h.team_sessions(maria).rows[[c[1] for c in h.team_sessions(maria).choices].index(session_id)]
+    assert row[-1].startswith(f"{total:g}/") and row[-1].endswith(" *")
+    assert "by maria" in h.open_session(rita, session_id).grade  # the rep reads who changed the score, and why
+    assert len(h.services.grades.versions(maria, session_id)) == 1  # the AI's grade is kept as it was
+
+
+@pytest.fixture
+def clocked(tmp_path: Path, content, embedder) -> Iterator[tuple[WebHandlers, Clock]]:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'trends.sqlite3'}")
+    db.upgrade()
+    clock = Clock()
+    services = Services(db, content, passwords=Passwords.fast(), clock=clock)
+    seed_demo(services)
+    yield make_handlers(services, content, embedder), clock
+    db.dispose()
+
+
+def graded_call(h: WebHandlers, rep: Actor, scores: dict[str, int], scenario: str = "A") -> str:
+    s = h.services.sessions
+    session = s.start(rep, persona_id="dana_okafor", scenario=scenario, seed=1)
+    s.append_rep_turn(rep, session.id, OPENER)
+    s.end(rep, session.id, None)
+    h.services.grades.store_grade(rep, session.id, grade_doc(scores))
+    return session.id
+
+
+def test_the_team_trends_per_criterion_over_time(clocked: tuple[WebHandlers, Clock]) -> None:
+    import datetime as dt
+
+    h, clock = clocked
+    rita, raj, maria, colin = login(h, "rita"), login(h, "raj"), login(h, "maria"), login(h, "colin")
+    first_week = clock.now.date() - dt.timedelta(days=clock.now.weekday())
+    graded_call(h, rita, {"operational_terms": 1, "real_constraint": 2, "disruption_risk": 0, "clarity": 3})
+    graded_call(h, raj, {"operational_terms": 3, "real_constraint": 1, "disruption_risk": 2, "clarity": 2}, "B")
+    a_call(h, rita)  # open, not graded: not counted
+    clock.advance(days=7)
+    later = graded_call(h, rita, {"operational_terms": 2, "real_constraint": 3, "disruption_risk": 1, "clarity": 3})
+
+    trends = h.team_trends(maria)
+    assert trends.table.headers == ["Period", "Operational terms", "Real constraint", "Disruption risk", "Clarity"]
+    week2 = first_week + dt.timedelta(days=7)
+    assert trends.table.rows == [
+        [f"week of {first_week}", "2.00 (2)", "1.50 (2)", "1.00 (2)", "2.50 (2)"],
+        [f"week of {week2}", "2.00 (1)", "3.00 (1)", "1.00 (1)", "3.00 (1)"],
+    ]
+    assert (first_week, "Operational terms", 2.0, 2) in trends.points and len(trends.points) == 8
+    assert h.team_trends(colin).table.rows == trends.table.rows  # the coach sees the reps' trends too
+
+    assert h.team_trends(maria, rep_id=raj.id).table.rows == [
+        [f"week of {first_week}", "3.00 (1)", "1.00 (1)", "2.00 (1)", "2.00 (1)"]
+    ]
+    assert [r[0] for r in h.team_trends(maria, scenario="B").table.rows] == [f"week of {first_week}"]
+    assert h.team_trends(maria, date_to="2000-01-01").table.rows == []
+    assert len(h.team_trends(maria, period="day").table.rows) == 2
+
+    grade = h.services.grades.latest(maria, later)
+    assert grade is not None
+    h.services.grades.override(maria, grade.grade.id, "operational_terms", 0, "no numbers at all")
+    assert h.team_trends(maria).table.rows[1][1] == "0.00 (1)"  # the score that counts
+
+    with pytest.raises(InputError, match="day, month"):
+        h.team_trends(maria, period="year")
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        h.team_trends(maria, date_from="last week")
+    with pytest.raises(AccessDenied):
+        h.team_trends(rita)
+    team_id = maria.team_id
+    with pytest.raises(AccessDenied, match="own team"):
+        h.team_trends(other_teams_manager(h), team_id=team_id)

@@ -124,6 +124,14 @@ class LiveCalls:
         )
         return grade
 
+    def abandon(self, actor: Actor | None, session_id: str) -> PracticeSession:
+        """Drop the rep's open call: stored as abandoned (not graded; a drill attempt does not count), the live call
+        forgotten. Only the rep practising may; an ended call is refused."""
+        session = self.services.sessions.abandon(actor, session_id)
+        with self._lock:
+            self._calls.pop(session_id, None)
+        return session
+
     def _new_call(self, session: PracticeSession) -> Call:
         return self.practice.new_call(session.persona_id, session.scenario, session.difficulty, seed=session.seed)
 

@@ -21,9 +21,13 @@ from trainer.services.live_calls import LiveCalls
 from trainer.settings import Settings, get_settings
 from trainer.web.events_calls import wire_calls
 from trainer.web.events_team import wire_team
+from trainer.web.events_trends import wire_trends
 from trainer.web.handlers import WebHandlers
-from trainer.web.layout import drills_area, practice_area, sessions_area, team_area
+from trainer.web.handlers_team import TREND_PERIODS
+from trainer.web.layout import drills_area, practice_area, sessions_area, team_area, trends_area
 from trainer.web.ui import username
+
+TAB_IDS = ("practice", "sessions", "drills", "team", "trends")  # in the order of the tabs
 
 
 def login_checker(services: Services) -> Callable[[str, str], bool]:
@@ -77,6 +81,8 @@ def create_app(
                 d = drills_area(h.difficulty_choices(), settings.difficulty)
             with gr.Tab("Team sessions", id="team", visible=False) as team_tab:
                 t = team_area()
+            with gr.Tab("Trends", id="trends", visible=False) as trends_tab:
+                r = trends_area(TREND_PERIODS)
 
         # ---------------------------------------------------------------------------------------- on load
 
@@ -85,20 +91,21 @@ def create_app(
             allowed = h.tabs(actor)
             if actor is None:
                 hidden = gr.Tab(visible=False)
-                return ("Sign in to use the trainer.", hidden, hidden, hidden, hidden, gr.skip(), gr.skip())
+                return ("Sign in to use the trainer.", *(hidden,) * len(TAB_IDS), gr.skip(), gr.skip())
             return (
                 h.whoami(actor),
-                *(gr.Tab(visible=name in allowed) for name in ("practice", "sessions", "drills", "team")),
+                *(gr.Tab(visible=name in allowed) for name in TAB_IDS),
                 gr.Tabs(selected=h.first_tab(actor)),
                 gr.Group(visible=h.can_create_drills(actor)),
             )
 
         blocks.load(
             on_load,
-            outputs=[header, practice_tab, sessions_tab, drills_tab, team_tab, tabs, d.create_group],
+            outputs=[header, practice_tab, sessions_tab, drills_tab, team_tab, trends_tab, tabs, d.create_group],
             api_visibility="private",
         )
 
         wire_calls(blocks, h, p, m, tabs, practice_tab, sessions_tab)
         wire_team(blocks, h, d, t, drills_tab, team_tab)
+        wire_trends(blocks, h, r, trends_tab)
     return blocks

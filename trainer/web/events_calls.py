@@ -122,6 +122,18 @@ def wire_calls(
         load_mine, outputs=[m.table, m.pick], api_visibility="private"
     ).then(refresh_drills, [p.drill], [p.drill], api_visibility="private")
 
+    def abandon(state: dict | None, request: gr.Request) -> tuple:
+        if not state or state.get("ended"):
+            gr.Warning("No call in progress." if not state else "This call has ended: nothing to abandon.")
+            return gr.skip(), gr.skip()
+        with shown_as_toast():
+            md = h.abandon_call(who(request), state["session_id"])
+        return md, {**state, "ended": True}
+
+    p.abandon.click(abandon, [p.state], [p.grade, p.state], api_name="abandon_call").then(
+        load_mine, outputs=[m.table, m.pick], api_visibility="private"
+    ).then(refresh_drills, [p.drill], [p.drill], api_visibility="private")
+
     # ---------------------------------------------------------------------------------------- my sessions
 
     blocks.load(load_mine, outputs=[m.table, m.pick], api_visibility="private")
@@ -131,9 +143,30 @@ def wire_calls(
     def open_mine(session_id: str, request: gr.Request) -> tuple:
         with shown_as_toast():
             detail = h.open_session(who(request), session_id)
-        return detail.title, detail.messages, detail.grade, gr.Button(visible=detail.active)
+        shown = gr.Button(visible=detail.active)
+        return detail.title, detail.messages, detail.grade, shown, shown
 
-    m.open.click(open_mine, [m.pick], [m.title, m.chat, m.grade, m.resume], api_name="open_session")
+    m.open.click(open_mine, [m.pick], [m.title, m.chat, m.grade, m.resume, m.abandon], api_name="open_session")
+
+    def abandon_mine(session_id: str, state: dict | None, request: gr.Request) -> tuple:
+        """Abandon the open call chosen in My sessions (the same call on the Practice tab ends with it)."""
+        actor = who(request)
+        with shown_as_toast():
+            md = h.abandon_call(actor, session_id)
+            title = h.open_session(actor, session_id).title  # now says "abandoned"
+        hidden = gr.Button(visible=False)
+        if state and state.get("session_id") == session_id:
+            return title, md, hidden, hidden, md, {**state, "ended": True}
+        return title, md, hidden, hidden, gr.skip(), gr.skip()
+
+    m.abandon.click(
+        abandon_mine,
+        [m.pick, p.state],
+        [m.title, m.grade, m.resume, m.abandon, p.grade, p.state],
+        api_visibility="private",
+    ).then(load_mine, outputs=[m.table, m.pick], api_visibility="private").then(
+        refresh_drills, [p.drill], [p.drill], api_visibility="private"
+    )
 
     def resume(session_id: str, request: gr.Request) -> Iterator[tuple]:
         actor = who(request)

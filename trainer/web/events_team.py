@@ -109,7 +109,7 @@ def wire_team(
     def load_team(request: gr.Request) -> tuple:
         actor = who(request)
         if "team" not in h.tabs(actor):
-            return (gr.skip(),) * 3
+            return (gr.skip(),) * 4
         teams = h.team_choices(actor)
         team = actor.team_id or (teams[0][1] if teams else None)
         reps = h.rep_choices(actor, team) if team else []
@@ -118,6 +118,7 @@ def wire_team(
             gr.Dropdown(choices=teams, value=team, visible=len(teams) > 1),
             gr.Dropdown(choices=[ALL, *reps], value=""),
             gr.Dropdown(choices=[ALL, *personas], value=""),
+            gr.Group(visible=h.can_override(actor)),
         )
 
     filters = [t.team, t.rep, t.persona, t.scenario, t.state, t.date_from, t.date_to]
@@ -160,7 +161,7 @@ def wire_team(
         return team_sessions(team, rep, persona, scenario, state, date_from, date_to, request)
 
     team_tab.select(team_sessions_on_show, filters, [t.table, t.pick], api_visibility="private")
-    blocks.load(load_team, outputs=[t.team, t.rep, t.persona], api_visibility="private").then(
+    blocks.load(load_team, outputs=[t.team, t.rep, t.persona, t.override_group], api_visibility="private").then(
         team_sessions_on_show, filters, [t.table, t.pick], api_visibility="private"
     )
     t.apply.click(team_sessions, filters, [t.table, t.pick], api_name="team_sessions")
@@ -200,8 +201,54 @@ def wire_team(
     t.export.click(export, filters, [t.csv], api_name="export_csv")
 
     def open_team(session_id: str, request: gr.Request) -> tuple:
+        actor = who(request)
         with shown_as_toast():
-            detail = h.open_session(who(request), session_id)
-        return detail.title, detail.messages, detail.grade
+            detail = h.open_session(actor, session_id)
+            criteria = h.criterion_choices(actor, session_id) if h.can_override(actor) else []
+        picked = gr.Dropdown(choices=criteria, value=criteria[0][1] if criteria else None)
+        return detail.title, detail.messages, detail.grade, detail.session_id, picked
 
-    t.open.click(open_team, [t.pick], [t.title, t.chat, t.grade], api_name="open_team_session")
+    t.open.click(open_team, [t.pick], [t.title, t.chat, t.grade, t.opened, t.criterion], api_name="open_team_session")
+
+    def override(
+        session_id: str | None, criterion_id: str, score: float | None, reason: str, request: gr.Request
+    ) -> tuple:
+        actor = who(request)
+        with shown_as_toast():
+            md = h.override_score(actor, session_id or "", criterion_id, score, reason)
+            criteria = h.criterion_choices(actor, session_id or "")
+        gr.Info("Score overridden: the new total is in the grade.")
+        return md, gr.Dropdown(choices=criteria, value=criterion_id), ""
+
+    def keep_pick(
+        team: str,
+        rep: str,
+        persona: str,
+        scenario: str,
+        state: str,
+        date_from: str,
+        date_to: str,
+        picked: str,
+        request: gr.Request,
+    ) -> tuple:
+        """The table again (the overridden score marked *), the opened session still chosen."""
+        with shown_as_toast():
+            table = h.team_sessions(
+                who(request),
+                team_id=team,
+                rep_id=rep,
+                persona_id=persona,
+                scenario=scenario,
+                state=state,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        ids = {c[1] for c in table.choices}
+        return frame(table), gr.Dropdown(choices=table.choices, value=picked if picked in ids else None)
+
+    t.override.click(
+        override,
+        [t.opened, t.criterion, t.score, t.reason],
+        [t.grade, t.criterion, t.reason],
+        api_name="override_score",
+    ).success(keep_pick, [*filters, t.pick], [t.table, t.pick], api_visibility="private")

@@ -17,23 +17,24 @@ from trainer.services.catalogue import DIFFICULTIES
 from trainer.services.drills import DRILL_AUTHORS
 from trainer.services.facade import Services
 from trainer.services.live_calls import LiveCalls
-from trainer.services.records import SESSION_STATES, Actor, Drill, PracticeSession
-from trainer.services.review import SessionFilter
+from trainer.services.records import Actor, Drill, PracticeSession
 from trainer.web import views
-from trainer.web.forms import parse_date, parse_whole
+from trainer.web.handlers_team import TeamHandlers
 from trainer.web.views import CallView, SessionDetail, Table
 
 # Which tabs each role sees. Every role may practise; coaches and managers review their team; coaches set drills.
 TABS: dict[str, tuple[str, ...]] = {
     "rep": ("practice", "sessions"),
-    "coach": ("practice", "sessions", "drills", "team"),
-    "manager": ("practice", "sessions", "drills", "team"),
-    "admin": ("practice", "sessions", "team"),
+    "coach": ("practice", "sessions", "drills", "team", "trends"),
+    "manager": ("practice", "sessions", "drills", "team", "trends"),
+    "admin": ("practice", "sessions", "team", "trends"),
 }
 FIRST_TAB = {"rep": "practice", "coach": "drills", "manager": "team", "admin": "team"}
 
 
-class WebHandlers:
+class WebHandlers(TeamHandlers):
+    """Every screen's handlers: the rep's here, the team's in `TeamHandlers`."""
+
     def __init__(self, services: Services, live: LiveCalls):
         self.services = services
         self.live = live
@@ -132,7 +133,7 @@ class WebHandlers:
             return "*This call was abandoned: it is not graded.*"
         stored = self.services.grades.latest(actor, session_id)
         if stored is not None and stored.grade.status != "failed":
-            return views.stored_grade_markdown(stored, session)
+            return self.grade_text(actor, session, stored)
         grade = self.live.hang_up(actor, session_id)
         if grade is None:
             ended = self.services.sessions.get(actor, session_id)
@@ -142,6 +143,18 @@ class WebHandlers:
         from trainer.grading.render import grade_markdown
 
         return grade_markdown(grade)
+
+    def abandon_call(self, actor: Actor | None, session_id: str) -> str:
+        """Drop the rep's open call without a grade (a drill attempt it was does not count, so the drill can be
+        started again). Refused while the COO is answering, and for a call that has ended."""
+        actor = require_actor(actor)
+        if not session_id:
+            raise InputError("choose a session first")
+        with self._lock:
+            if session_id in self._answering:
+                raise InputError("the COO is still answering: wait for the reply, then abandon the call")
+        self.live.abandon(actor, session_id)
+        return "*Call abandoned: it is not graded, and a drill attempt does not count.*"
 
     def resume(self, actor: Actor | None, session_id: str) -> tuple[CallView, Iterator[str]]:
         """Pick an open call up again (after a reload or a closed tab). The iterator streams a reply still owed."""
@@ -203,179 +216,9 @@ class WebHandlers:
             session.id,
             title,
             views.messages_from_turns(views.greeting_of(self.content, session), turns),
-            views.stored_grade_markdown(view, session),
+            self.grade_text(actor, session, view),
             active=session.state == "active" and session.user_id == actor.id,
         )
-
-    # ------------------------------------------------------------------------------------------------ team
-
-    def team_choices(self, actor: Actor | None) -> list[tuple[str, str]]:
-        return [(t.name, t.id) for t in self.services.users.list_teams(actor)]
-
-    def _team(self, actor: Actor, team_id: str | None) -> str:
-        team = team_id or actor.team_id
-        if not team:
-            raise InputError("choose a team first")
-        return team
-
-    def rep_choices(self, actor: Actor | None, team_id: str | None = None) -> list[tuple[str, str]]:
-        actor = require_actor(actor)
-        members = self.services.users.list_users(actor, self._team(actor, team_id))
-        return [(f"{u.display_name or u.username} ({u.username})", u.id) for u in members if u.role == "rep"]
-
-    def create_drill(
-        self,
-        actor: Actor | None,
-        *,
-        persona_id: str,
-        scenario: str,
-        difficulty: str | None = None,
-        title: str = "",
-        instructions: str = "",
-        due: str = "",
-        pass_mark: float | None = 70,
-        max_attempts: float | int | str | None = None,
-        rep_ids: list[str] | None = None,
-        whole_team: bool = False,
-    ) -> Drill:
-        """Create a drill for the coach's team and assign it to the chosen reps (or the whole team)."""
-        actor = require_actor(actor)
-        if not rep_ids and not whole_team:
-            raise InputError("assign the drill to at least one rep, or to the whole team")
-        if not persona_id or not scenario:
-            raise InputError("choose a COO and a scenario for the drill")
-        attempts = parse_whole(max_attempts, "max attempts")
-        drill = self.services.drills.create(
-            actor,
-            persona_id=persona_id,
-            scenario=scenario,
-            difficulty=difficulty or None,
-            title=title or None,
-            instructions=instructions or "",
-            due=parse_date(due, "the due date"),
-            pass_mark=70 if pass_mark is None else pass_mark,
-            max_attempts=attempts or None,
-        )
-        self.services.drills.assign(actor, drill.id, user_ids=list(rep_ids or []), whole_team=whole_team)
-        return drill
-
-    def team_drills(self, actor: Actor | None, team_id: str | None = None) -> Table:
-        """The team's drills with how many assigned reps passed, are in progress, have not started, ..."""
-        actor = require_actor(actor)
-        drills = self.services.drills.list_team(actor, self._team(actor, team_id))
-        rows, choices = [], []
-        for d in sorted(drills, key=lambda d: d.created_at, reverse=True):
-            progress = self.services.drills.completion(actor, d.id)
-            count = {s: sum(1 for p in progress if p.status == s) for s in ("passed", "in progress", "not started")}
-            other = sum(1 for p in progress if p.status in ("failed", "overdue"))
-            rows.append(
-                [
-                    d.title,
-                    views.persona_label(self.content, d.persona_id),
-                    d.scenario,
-                    d.difficulty,
-                    f"{d.due_at:%Y-%m-%d}" if d.due_at else "",
-                    f"{d.pass_mark} %",
-                    str(len(progress)),
-                    str(count["passed"]),
-                    str(count["in progress"]),
-                    str(count["not started"]),
-                    str(other),
-                ]
-            )
-            choices.append((d.title, d.id))
-        headers = ["Drill", "COO", "Scenario", "Difficulty", "Due", "Pass mark", "Assigned", "Passed"]
-        headers += ["In progress", "Not started", "Failed/overdue"]
-        return Table(headers, rows, choices)
-
-    def drill_completion(self, actor: Actor | None, drill_id: str) -> Table:
-        """Each assigned rep's status on one drill."""
-        if not drill_id:
-            raise InputError("choose a drill first")
-        rows = [
-            [
-                p.username,
-                p.status,
-                str(p.attempts),
-                "unlimited" if p.attempts_left is None else str(p.attempts_left),
-                views.percent(p.first_score),
-                views.percent(p.best_score),
-                views.percent(p.latest_score),
-            ]
-            for p in self.services.drills.completion(actor, drill_id)
-        ]
-        return Table(["Rep", "Status", "Attempts", "Attempts left", "First", "Best", "Latest"], rows)
-
-    def _filters(
-        self,
-        rep_id: str | None,
-        persona_id: str | None,
-        scenario: str | None,
-        state: str | None,
-        date_from: str | None,
-        date_to: str | None,
-    ) -> SessionFilter:
-        if state and state not in SESSION_STATES:
-            raise InputError(f"unknown state {state!r}; valid states: {', '.join(SESSION_STATES)}")
-        return SessionFilter(
-            rep_id=rep_id or None,
-            persona_id=persona_id or None,
-            scenario=scenario or None,
-            states=(state,) if state else None,
-            started_from=parse_date(date_from, "the 'from' date"),
-            started_to=parse_date(date_to, "the 'to' date"),
-        )
-
-    def team_sessions(
-        self,
-        actor: Actor | None,
-        *,
-        team_id: str | None = None,
-        rep_id: str | None = None,
-        persona_id: str | None = None,
-        scenario: str | None = None,
-        state: str | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
-    ) -> Table:
-        """The team's sessions, newest first, filtered; a score marked * has a manager override."""
-        actor = require_actor(actor)
-        f = self._filters(rep_id, persona_id, scenario, state, date_from, date_to)
-        rows, choices = [], []
-        for r in self.services.review.team_sessions(actor, self._team(actor, team_id), f):
-            s = r.session
-            rows.append(
-                [
-                    views.when(s.started_at),
-                    r.username,
-                    views.persona_label(self.content, s.persona_id),
-                    s.scenario,
-                    s.difficulty,
-                    r.drill_title or "",
-                    views.outcome_text(s),
-                    views.score_text(r.grade),
-                ]
-            )
-            choices.append(views.session_choice(self.content, s, r.username))
-        headers = ["Started (UTC)", "Rep", "COO", "Scenario", "Difficulty", "Drill", "Outcome", "Score"]
-        return Table(headers, rows, choices)
-
-    def export_csv(
-        self,
-        actor: Actor | None,
-        *,
-        team_id: str | None = None,
-        rep_id: str | None = None,
-        persona_id: str | None = None,
-        scenario: str | None = None,
-        state: str | None = None,
-        date_from: str | None = None,
-        date_to: str | None = None,
-    ) -> str:
-        """The filtered team sessions as CSV text (one row per session, each criterion's effective and AI score)."""
-        actor = require_actor(actor)
-        f = self._filters(rep_id, persona_id, scenario, state, date_from, date_to)
-        return self.services.review.export_csv(actor, self._team(actor, team_id), f)
 
     # ------------------------------------------------------------------------------------------------ helpers
 

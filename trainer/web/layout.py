@@ -25,6 +25,7 @@ class PracticeArea:
     msg: gr.Textbox
     send: gr.Button
     hang_up: gr.Button
+    abandon: gr.Button
     grade: gr.Markdown
     state: gr.State  # {"session_id", "messages", "ended"} of the call on screen
 
@@ -50,10 +51,11 @@ def practice_area(difficulties: list[str], default_difficulty: str) -> PracticeA
             with gr.Row():
                 send = gr.Button("Send", elem_id="send")
                 hang_up = gr.Button("Hang up", variant="stop", elem_id="hang-up")
+                abandon = gr.Button("Abandon call", elem_id="abandon-call")
         with gr.Column(scale=2):
             grade = gr.Markdown(GRADE_PLACEHOLDER, elem_id="grade")
     return PracticeArea(
-        persona, scenario, difficulty, drill, start, title, chat, msg, send, hang_up, grade, gr.State(None)
+        persona, scenario, difficulty, drill, start, title, chat, msg, send, hang_up, abandon, grade, gr.State(None)
     )
 
 
@@ -64,6 +66,7 @@ class SessionsArea:
     pick: gr.Dropdown
     open: gr.Button
     resume: gr.Button
+    abandon: gr.Button
     title: gr.Markdown
     chat: gr.Chatbot
     grade: gr.Markdown
@@ -75,12 +78,13 @@ def sessions_area() -> SessionsArea:
         pick = gr.Dropdown(label="Session", elem_id="my-pick", scale=4)
         open_ = gr.Button("Open", elem_id="my-open", scale=0)
         resume = gr.Button("Resume call", elem_id="my-resume", visible=False, scale=0)
+        abandon = gr.Button("Abandon call", elem_id="my-abandon", visible=False, scale=0)
         refresh = gr.Button("Refresh", scale=0)
     title = gr.Markdown()
     with gr.Row():
         chat = gr.Chatbot(label="Transcript", elem_id="my-chat", height=CHAT_HEIGHT, feedback_options=None, scale=3)
         grade = gr.Markdown(elem_id="my-grade")
-    return SessionsArea(table, refresh, pick, open_, resume, title, chat, grade)
+    return SessionsArea(table, refresh, pick, open_, resume, abandon, title, chat, grade)
 
 
 @dataclass
@@ -169,6 +173,12 @@ class TeamArea:
     title: gr.Markdown
     chat: gr.Chatbot
     grade: gr.Markdown
+    override_group: gr.Group  # shown to managers and admins
+    criterion: gr.Dropdown
+    score: gr.Number
+    reason: gr.Textbox
+    override: gr.Button
+    opened: gr.State  # the id of the session opened below the table (what an override applies to)
 
 
 def team_area() -> TeamArea:
@@ -192,6 +202,13 @@ def team_area() -> TeamArea:
     with gr.Row():
         chat = gr.Chatbot(label="Transcript", elem_id="team-chat", height=CHAT_HEIGHT, feedback_options=None, scale=3)
         grade = gr.Markdown(elem_id="team-grade")
+    with gr.Group(visible=False) as override_group:
+        gr.Markdown("### Override a score of the opened session")
+        with gr.Row():
+            criterion = gr.Dropdown(label="Criterion", elem_id="override-criterion", scale=2)
+            score = gr.Number(label="New score", precision=0, minimum=0, elem_id="override-score", scale=1)
+            reason = gr.Textbox(label="Why (kept beside the AI score)", elem_id="override-reason", scale=4)
+        override = gr.Button("Override score", elem_id="override-save")
     return TeamArea(
         team,
         rep,
@@ -209,4 +226,41 @@ def team_area() -> TeamArea:
         title,
         chat,
         grade,
+        override_group,
+        criterion,
+        score,
+        reason,
+        override,
+        gr.State(None),
     )
+
+
+@dataclass
+class TrendsArea:
+    team: gr.Dropdown
+    rep: gr.Dropdown
+    persona: gr.Dropdown
+    scenario: gr.Dropdown
+    date_from: gr.Textbox
+    date_to: gr.Textbox
+    period: gr.Dropdown
+    show: gr.Button
+    note: gr.Markdown
+    table: gr.Dataframe
+    plot: gr.LinePlot
+
+
+def trends_area(periods: tuple[str, ...]) -> TrendsArea:
+    with gr.Row():
+        team = gr.Dropdown(label="Team", visible=False)
+        rep = gr.Dropdown(label="Rep", elem_id="trend-rep")
+        persona = gr.Dropdown(label="COO")
+        scenario = gr.Dropdown([("All", ""), *((s, s) for s in SCENARIOS)], value="", label="Scenario")
+        date_from = gr.Textbox(label="From (YYYY-MM-DD)")
+        date_to = gr.Textbox(label="To (YYYY-MM-DD)")
+        period = gr.Dropdown(list(periods), value=periods[0], label="Per", elem_id="trend-period")
+    show = gr.Button("Show trends", elem_id="trend-show")
+    note = gr.Markdown("*Average score per criterion over the team's graded calls (overrides applied).*")
+    table = gr.Dataframe(label="Average score (calls graded)", interactive=False, elem_id="trend-table")
+    plot = gr.LinePlot(x="period", y="average", color="criterion", y_lim=[0, 3], label="Trend", elem_id="trend-plot")
+    return TrendsArea(team, rep, persona, scenario, date_from, date_to, period, show, note, table, plot)

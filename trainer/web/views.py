@@ -46,6 +46,15 @@ class SessionDetail:
     active: bool  # still open: the rep may resume it
 
 
+@dataclass(frozen=True)
+class TrendPoints:
+    """Per-criterion averages over time: a table (a row per period, "average (calls)" per criterion) and the same
+    points as (period start, criterion, average, calls) for a line plot."""
+
+    table: Table
+    points: list[tuple[dt.date, str, float, int]]
+
+
 def when(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -110,8 +119,19 @@ def outcome_text(session: PracticeSession) -> str:
     return (session.outcome or "hung up").replace("_", " ")
 
 
-def stored_grade_markdown(view: GradeView | None, session: PracticeSession) -> str:
-    """The grade that counts, as markdown, with any manager overrides listed beside the AI scores."""
+def criterion_label(criterion_id: str) -> str:
+    return criterion_id.replace("_", " ").capitalize()
+
+
+def period_label(start: dt.date, period: str) -> str:
+    if period == "month":
+        return f"{start:%Y-%m}"
+    return f"week of {start:%Y-%m-%d}" if period == "week" else f"{start:%Y-%m-%d}"
+
+
+def stored_grade_markdown(view: GradeView | None, session: PracticeSession, names: dict[str, str] | None = None) -> str:
+    """The grade that counts, as markdown, with any manager overrides listed beside the AI scores: who (a name
+    from `names`, user id -> username), when and why."""
     if view is None:
         if session.state == "active":
             return "*The call is still open: it is graded when it ends.*"
@@ -120,7 +140,11 @@ def stored_grade_markdown(view: GradeView | None, session: PracticeSession) -> s
     if view.overrides:
         lines = ["", "## Manager overrides", ""]
         for cid, o in view.overrides.items():
-            lines.append(f"- {cid.replace('_', ' ')}: **{o.score}** (AI: {o.ai_score}) - {o.comment}")
+            who = (names or {}).get(o.created_by, "a manager")
+            lines.append(
+                f"- {criterion_label(cid)}: **{o.score}** (AI: {o.ai_score}) - by {who}, {when(o.created_at)} UTC: "
+                f"{o.comment}"
+            )
         total = f"{view.total:g}/{view.grade.max_total:g}" if view.total is not None and view.grade.max_total else ""
         lines += ["", f"**Total with overrides: {total}**", ""]
         md += "\n".join(lines)
