@@ -131,6 +131,7 @@ def _context(act: str, scenario_id: str) -> dict[str, Any]:
         "act_guidance": GUIDANCE[act],
         "content_hint": hint,
         "recent_turns": turns,
+        "prime": False,  # the whole prompt, not the read-ahead part
         "_prompts": PromptLibrary(root / "prompts"),
     }
 
