@@ -129,6 +129,7 @@ def _context(act: str, scenario_id: str) -> dict[str, Any]:
         "scenario": scenario,
         "act": act,
         "act_guidance": GUIDANCE[act],
+        "act_labels": ACT_GUIDANCE,  # the prompt's examples are labelled with every act's guidance
         "content_hint": hint,
         "recent_turns": turns,
         "prime": False,  # the whole prompt, not the read-ahead part

@@ -72,6 +72,7 @@ MAX_WORDS = 60
 MAX_SENTENCES = 3
 ON_ACT_FLOOR = 0.3
 ECHO_CEILING = 0.9
+COMPLETION_TEMPERATURE = 0.5  # the embedded base model keeps to its examples better than at 0.7
 
 
 @dataclass
@@ -280,6 +281,7 @@ class Voice:
             "scenario": scenario,
             "act": act,
             "act_guidance": ACT_GUIDANCE[act],
+            "act_labels": ACT_GUIDANCE,
             "content_hint": hint or "",
             "prime": decision is None,
             # The whole call for a transcript completer: its prefix then grows turn by turn, and llama.cpp reuses
@@ -291,8 +293,10 @@ class Voice:
         seed = rng.randrange(2**31)
         if self.llm.preferred_style == "completions":
             prompt = self.prompts.render("coo_voice_completion", **ctx)
+            # One line is one turn: stop at its end, or where the model starts a next speaker's turn in the line.
+            stop = ("\n", "Rep:", f"{persona.first_name}:", f"{persona.first_name} (")
             return LLMRequest(
-                prompt=prompt, max_tokens=self.max_tokens, temperature=0.7, stop=("\nRep:", "\n\n", "Rep:"), seed=seed
+                prompt=prompt, max_tokens=self.max_tokens, temperature=COMPLETION_TEMPERATURE, stop=stop, seed=seed
             )
         system = self.prompts.render("coo_voice_chat", **ctx)
         messages = [Message("system", system)]
