@@ -68,6 +68,14 @@ _NUMBER = re.compile(
     r"\d+(?:[.,]\d+)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|half|quarter)\b",
     re.IGNORECASE,
 )
+# A fact the engine chose to reveal must not be said as "we don't have a problem with that" (the authored fact would
+# follow and contradict it). Objections are left alone: "that's not our bottleneck, space is" is one.
+_DENIES_PROBLEM = re.compile(
+    r"\b(no|not|never|\w+n't)\b[^.?!]{0,30}\b(problems?|issues?|trouble|bottlenecks?|concerns?|delays?|waiting)\b|"
+    r"\b(we'?re|it'?s|everything'?s|all) (fine|good|ok(ay)?|under control)\b",
+    re.IGNORECASE,
+)
+DENIAL_MATTERS = {"reveal_fact"}
 MAX_WORDS = 60
 MAX_SENTENCES = 3
 ON_ACT_FLOOR = 0.3
@@ -215,7 +223,7 @@ class Voice:
                 parts = _SENTENCE_END.split(buffer)
                 complete, buffer = parts[:-1], parts[-1]
                 for sent in complete:
-                    verdict = self._check(sent, emitted, references, recent_turns, anchors)
+                    verdict = self._check(sent, emitted, references, recent_turns, anchors, decision.act)
                     if verdict:
                         result.rejected.append(f"{verdict}: {sent!r}")
                         stop = True
@@ -235,7 +243,7 @@ class Voice:
             else:
                 tail = buffer.strip()
                 if tail and len(emitted) < MAX_SENTENCES and stream.reply.status == "complete":
-                    verdict = self._check(tail, emitted, references, recent_turns, anchors)
+                    verdict = self._check(tail, emitted, references, recent_turns, anchors, decision.act)
                     if verdict:
                         result.rejected.append(f"{verdict}: {tail!r}")
                     else:
@@ -314,6 +322,7 @@ class Voice:
         references: list[str],
         recent_turns: Sequence[Turn],
         anchors: dict[str, np.ndarray],
+        act: str = "",
     ) -> str | None:
         """Why a sentence may not be said, or None when it is fine."""
         s = sent.strip()
@@ -327,6 +336,8 @@ class Voice:
             return "too long"
         if re.search(r"[*#`<>{}\[\]|()]|https?://", s):
             return "not speech"  # markup, links, or a stage direction such as "(Inaudible)"
+        if act in DENIAL_MATTERS and _DENIES_PROBLEM.search(s):
+            return "denies the problem it should state"
         if self.embedder is not None:
             if "refs" not in anchors:  # the act's references and the rep's last words, embedded once per reply
                 last_rep = next((t.text for t in reversed(recent_turns) if t.speaker == "rep"), "")
