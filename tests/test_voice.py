@@ -68,13 +68,18 @@ def test_a_fact_keeps_its_numbers(content, embedder) -> None:  # type: ignore[no
 
 
 @pytest.mark.parametrize(
-    "reply", ["I'm sorry, we don't have a problem with paperwork.", "No, it's fine. Trucks are never an issue here."]
+    "reply",
+    [
+        "I'm sorry, we don't have a problem with paperwork.",
+        "No, it's fine. Trucks are never an issue here.",
+        "When does the door stay closed?",
+    ],
 )
-def test_a_fact_is_never_said_as_a_denial(content, embedder, reply: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_fact_is_stated_not_denied_or_asked(content, embedder, reply: str) -> None:  # type: ignore[no-untyped-def]
     fact = content.personas["dana_okafor"].scenarios["A"].facts[0]
     text, result, _ = _say(content, embedder, reply, Decision("reveal_fact", fact_id=fact.id))
     assert text == fact.text and result.source == "authored"  # the authored fact alone, no contradiction before it
-    assert "denies" in (result.fallback_reason or "")
+    assert "denies" in (result.fallback_reason or "") or "asks" in (result.fallback_reason or "")
 
 
 def test_a_dropped_stream_keeps_only_checked_sentences(content, embedder) -> None:  # type: ignore[no-untyped-def]

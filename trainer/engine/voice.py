@@ -338,6 +338,8 @@ class Voice:
             return "not speech"  # markup, links, or a stage direction such as "(Inaudible)"
         if act in DENIAL_MATTERS and _DENIES_PROBLEM.search(s):
             return "denies the problem it should state"
+        if act == "reveal_fact" and s.rstrip("\"')").endswith("?"):
+            return "asks where it should tell"  # "When does the door stay closed?" before the COO's own fact
         if self.embedder is not None:
             if "refs" not in anchors:  # the act's references and the rep's last words, embedded once per reply
                 last_rep = next((t.text for t in reversed(recent_turns) if t.speaker == "rep"), "")
