@@ -138,9 +138,9 @@ class PracticeService:
         seed: int = 0,
         warm_up: bool = False,
     ) -> SimulationResult:
-        """Play the rep turns of `script` against the engine (its COO turns are ignored). With `warm_up`, the model
-        reads the call so far before each rep turn, as it does while a real rep reads and types; without it, each
-        rep turn follows at once and a local model's read-ahead is stopped by the next reply."""
+        """Play the rep turns of `script` against the engine (its COO turns are ignored). With `warm_up`, each rep
+        turn waits until a local model has read the call so far, as a real rep's reading and typing allows; without
+        it, each rep turn follows at once and its reply queues behind that read-ahead."""
         rep_lines = [t.text for t in script.turns if t.speaker == "rep"]
         if not rep_lines:
             raise InputError("the rep script has no rep turns to play")
