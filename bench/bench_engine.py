@@ -105,6 +105,26 @@ def realism(service: PracticeService, label: str) -> dict[str, Any]:
     }
 
 
+def voice_by_persona(service: PracticeService) -> dict[str, Any]:
+    """The realism runs phrase mostly the default persona's acts: here the strong rep calls every COO (scenario A,
+    seeds 1-2), so each persona's prompt and lines are measured too."""
+    script = load_transcript(CALIBRATION / "c01_strong_active_ops.json")
+    out: dict[str, Any] = {}
+    for pid in sorted(service.content.personas):
+        sources: dict[str, int] = {}
+        broken = []
+        outcomes = []
+        for seed in (1, 2):
+            result = service.simulate(script, persona_id=pid, scenario="A", seed=seed, warm_up=True)
+            outcomes.append(result.outcome)
+            for t, st in zip([t for t in result.turns if t["speaker"] == "coo"][1:], result.states[1:], strict=True):
+                sources[st["voice_source"]] = sources.get(st["voice_source"], 0) + 1
+                if BROKEN.search(t["text"]) or len(t["text"].split()) > 70:
+                    broken.append(t["text"])
+        out[pid] = {"outcomes": outcomes, "voice_sources": sources, "broken_character": broken}
+    return out
+
+
 def run() -> dict[str, Any]:
     settings = get_settings()
     content = load_content(ROOT)
@@ -117,6 +137,7 @@ def run() -> dict[str, Any]:
     embedded = PracticeService(settings, content=content, embedder=embedder)
     llm = embedded.llm
     result["embedded_voice"] = realism(embedded, f"{settings.llm_backend}:{llm.model_id if llm else 'none'}")
+    result["embedded_voice_by_persona"] = voice_by_persona(embedded)
     stop = getattr(llm, "stop", None)
     if callable(stop):
         stop()
