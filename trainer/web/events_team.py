@@ -123,6 +123,13 @@ def wire_team(
 
     filters = [t.team, t.rep, t.persona, t.scenario, t.state, t.date_from, t.date_to]
 
+    def by_filters(
+        team: str, rep: str, persona: str, scenario: str, state: str, date_from: str, date_to: str
+    ) -> dict[str, str]:
+        """The filter boxes' values as the handlers' keyword arguments (team sessions, CSV export)."""
+        return {"team_id": team, "rep_id": rep, "persona_id": persona, "scenario": scenario, "state": state,
+                "date_from": date_from, "date_to": date_to}  # fmt: skip
+
     def team_sessions(
         team: str,
         rep: str,
@@ -134,16 +141,7 @@ def wire_team(
         request: gr.Request,
     ) -> tuple:
         with shown_as_toast():
-            table = h.team_sessions(
-                who(request),
-                team_id=team,
-                rep_id=rep,
-                persona_id=persona,
-                scenario=scenario,
-                state=state,
-                date_from=date_from,
-                date_to=date_to,
-            )
+            table = h.team_sessions(who(request), **by_filters(team, rep, persona, scenario, state, date_from, date_to))
         return frame(table), gr.Dropdown(choices=table.choices, value=None)
 
     def team_sessions_on_show(
@@ -183,16 +181,7 @@ def wire_team(
         request: gr.Request,
     ) -> Any:
         with shown_as_toast():
-            text = h.export_csv(
-                who(request),
-                team_id=team,
-                rep_id=rep,
-                persona_id=persona,
-                scenario=scenario,
-                state=state,
-                date_from=date_from,
-                date_to=date_to,
-            )
+            text = h.export_csv(who(request), **by_filters(team, rep, persona, scenario, state, date_from, date_to))
         folder = Path(tempfile.mkdtemp(prefix="trainer-csv-"))
         path = folder / f"team-sessions-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.csv"
         path.write_text(text, encoding="utf-8")
@@ -233,16 +222,7 @@ def wire_team(
     ) -> tuple:
         """The table again (the overridden score marked *), the opened session still chosen."""
         with shown_as_toast():
-            table = h.team_sessions(
-                who(request),
-                team_id=team,
-                rep_id=rep,
-                persona_id=persona,
-                scenario=scenario,
-                state=state,
-                date_from=date_from,
-                date_to=date_to,
-            )
+            table = h.team_sessions(who(request), **by_filters(team, rep, persona, scenario, state, date_from, date_to))
         ids = {c[1] for c in table.choices}
         return frame(table), gr.Dropdown(choices=table.choices, value=picked if picked in ids else None)
 
