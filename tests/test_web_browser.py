@@ -218,3 +218,50 @@ def test_the_manager_overrides_a_score_and_sees_the_new_total(chromium: Any, app
     expect(page.locator("#team-grade")).to_contain_text(f"Total with overrides: {new_total}", timeout=WAIT_MS)
     expect(page.locator("#team-grade")).to_contain_text("by maria")
     expect(page.locator("#team-sessions")).to_contain_text(f"{new_total} (", timeout=WAIT_MS)
+
+
+def test_a_rep_abandons_a_call_and_it_is_not_graded(chromium: Any, app: tuple[str, Services]) -> None:
+    from playwright.sync_api import expect
+
+    url, _services = app
+    page = _login(chromium, url, "rita")
+    page.locator("#start-call").click()
+    msg = page.locator("#msg textarea")
+    msg.fill(OPENER)
+    msg.press("Enter")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(2, timeout=WAIT_MS)
+
+    page.locator("#abandon-call").click()
+    expect(page.locator("#grade")).to_contain_text("Call abandoned", timeout=WAIT_MS)
+    msg.fill("Are you still there?")
+    msg.press("Enter")
+    expect(page.get_by_text("ended").first).to_be_visible(timeout=WAIT_MS)  # nothing more is said on this call
+    expect(page.locator("#chat [data-testid='user']")).to_have_count(1)
+
+    page.get_by_role("tab", name="My sessions").click()
+    expect(page.locator("#my-sessions")).to_contain_text("abandoned", timeout=WAIT_MS)
+
+
+def test_the_manager_reads_the_teams_trend_per_criterion(chromium: Any, app: tuple[str, Services]) -> None:
+    from playwright.sync_api import expect
+
+    from tests.store_support import grade_doc
+
+    url, services = app
+    rosa = services.users.authenticate("rosa", DEMO_PASSWORD)
+    for scores in ({"operational_terms": 1, "real_constraint": 1, "disruption_risk": 0, "clarity": 1},
+                   {"operational_terms": 3, "real_constraint": 2, "disruption_risk": 2, "clarity": 3}):  # fmt: skip
+        session = services.sessions.start(rosa, persona_id="tomasz_nowak", scenario="B", seed=1)
+        services.sessions.append_rep_turn(rosa, session.id, "Where does a job wait longest before a van leaves?")
+        services.sessions.end(rosa, session.id, None)
+        services.grades.store_grade(rosa, session.id, grade_doc(scores))
+
+    page = _login(chromium, url, "maria")
+    page.get_by_role("tab", name="Trends").click()
+    page.locator("#trend-rep input").click()
+    page.get_by_role("option", name="rosa", exact=False).first.click()
+    page.locator("#trend-show").click()
+    table = page.locator("#trend-table")
+    expect(table).to_contain_text("Operational terms", timeout=WAIT_MS)
+    expect(table).to_contain_text("2.00 (2)")  # operational terms: (1 + 3) / 2 over two graded calls
+    expect(table).to_contain_text("1.00 (2)")  # disruption risk: (0 + 2) / 2

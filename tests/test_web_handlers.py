@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from trainer.services.practice import PracticeService
 from trainer.services.records import Actor
 from trainer.settings import get_settings
 from trainer.web.handlers import WebHandlers
+from trainer.web.ui import ExportFolder
 
 OPENER = "We see distribution centres where the doors are full but putaway lags. Is that your week?"
 
@@ -476,3 +479,16 @@ def test_the_team_trends_per_criterion_over_time(clocked: tuple[WebHandlers, Clo
     team_id = maria.team_id
     with pytest.raises(AccessDenied, match="own team"):
         h.team_trends(other_teams_manager(h), team_id=team_id)
+
+
+def test_old_csv_exports_are_removed_from_disk_when_a_new_one_is_written(tmp_path: Path) -> None:
+    exports = ExportFolder(max_age_s=60)
+    first = exports.write("team-sessions-1.csv", "session_id\ns1\n")
+    assert first.read_text(encoding="utf-8") == "session_id\ns1\n"
+    an_hour_ago = time.time() - 3600
+    os.utime(first, (an_hour_ago, an_hour_ago))
+    recent = exports.write("team-sessions-2.csv", "session_id\ns2\n")
+    second = exports.write("team-sessions-3.csv", "session_id\ns3\n")
+    assert not first.exists()
+    assert recent.exists() and second.exists()  # a download still being fetched is left alone
+    assert second.parent == first.parent  # one folder per app, not one per click

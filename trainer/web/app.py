@@ -68,7 +68,8 @@ def create_app(
     def who(request: gr.Request | None) -> Any:
         return h.actor(username(request))
 
-    with gr.Blocks(title="COO call trainer", analytics_enabled=False) as blocks:
+    # delete_cache: Gradio's copies of downloads older than an hour are removed every hour
+    with gr.Blocks(title="COO call trainer", analytics_enabled=False, delete_cache=(3600, 3600)) as blocks:
         with gr.Row():
             header = gr.Markdown("Sign in to use the trainer.", elem_id="whoami")
             gr.Button("Log out", link="/logout", size="sm", scale=0)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from trainer.web.handlers import WebHandlers
 from trainer.web.layout import DrillsArea, TeamArea
-from trainer.web.ui import ALL, frame, shown_as_toast, username
+from trainer.web.ui import ALL, ExportFolder, frame, shown_as_toast, username
 
 
 def wire_team(
     blocks: gr.Blocks, h: WebHandlers, d: DrillsArea, t: TeamArea, drills_tab: gr.Tab, team_tab: gr.Tab
 ) -> None:
+    exports = ExportFolder()
+
     def who(request: gr.Request | None) -> Any:
         return h.actor(username(request))
 
@@ -182,9 +182,7 @@ def wire_team(
     ) -> Any:
         with shown_as_toast():
             text = h.export_csv(who(request), **by_filters(team, rep, persona, scenario, state, date_from, date_to))
-        folder = Path(tempfile.mkdtemp(prefix="trainer-csv-"))
-        path = folder / f"team-sessions-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.csv"
-        path.write_text(text, encoding="utf-8")
+        path = exports.write(f"team-sessions-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.csv", text)
         return gr.File(value=str(path), visible=True)
 
     t.export.click(export, filters, [t.csv], api_name="export_csv")

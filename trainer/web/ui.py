@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
@@ -34,3 +40,37 @@ def frame(table: Table) -> pd.DataFrame:
 def username(request: gr.Request | None) -> str | None:
     """The signed-in user's name; None when there is no request or no login (no access)."""
     return getattr(request, "username", None) if request is not None else None
+
+
+class ExportFolder:
+    """Where downloads (the CSV export) are written before Gradio copies them into its own cache.
+
+    One folder per app, created on first use; files older than `max_age_s` are removed at each new export and the
+    folder at exit, so a server that runs for months does not fill the disk with old exports. (Gradio's copies are
+    pruned by the Blocks' `delete_cache`.)
+    """
+
+    def __init__(self, max_age_s: float = 900.0):
+        self.max_age_s = max_age_s
+        self._folder: Path | None = None
+        self._lock = threading.Lock()
+
+    def write(self, name: str, text: str) -> Path:
+        """`text` saved as `name` (a new file; an older export of the same name is replaced)."""
+        with self._lock:
+            if self._folder is None or not self._folder.is_dir():
+                self._folder = Path(tempfile.mkdtemp(prefix="trainer-exports-"))
+                atexit.register(shutil.rmtree, self._folder, True)
+            self._prune(self._folder)
+            path = self._folder / name
+            path.write_text(text, encoding="utf-8")
+            return path
+
+    def _prune(self, folder: Path) -> None:
+        cutoff = time.time() - self.max_age_s
+        for old in folder.iterdir():
+            try:
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+            except OSError:  # removed meanwhile, or not ours to remove: the next export tries again
+                pass
