@@ -27,6 +27,7 @@ import chromadb
 
 from trainer.adapters.chroma_store import ChromaPassageStore, open_store
 from trainer.adapters.embedder_onnx import get_embedder
+from trainer.content.loader import load_content
 from trainer.playbook import load_playbook
 from trainer.services import knowledge
 
@@ -160,14 +161,15 @@ def run() -> dict[str, Any]:
         playbook = folder / "synthetic_playbook.md"
         results["synthetic_passages"] = synthetic_playbook(playbook)
         results["mean_passage_chars"] = round(statistics.mean(len(p.text) for p in load_playbook(playbook)))
-        results["embedded"] = _measure(open_store(path=folder / "chroma"), playbook)
+        glossary = load_content(ROOT).glossary  # the product's search path: queries expanded by the team's glossary
+        results["embedded"] = _measure(open_store(path=folder / "chroma", glossary=glossary), playbook)
         url = os.environ.get("TRAINER_TEST_CHROMA_URL")
         proc = None
         if not url:
             proc, url = _start_server(folder / "server")
         name = f"bench-{uuid.uuid4().hex[:10]}"
         try:
-            server = open_store(url=url, collection=name)
+            server = open_store(url=url, collection=name, glossary=glossary)
             results["server"] = _measure(server, playbook)
             host, port = url.removeprefix("http://").split(":")
             chromadb.HttpClient(host=host, port=int(port)).delete_collection(name)

@@ -40,6 +40,7 @@ def test_every_shipped_file_loads() -> None:
     rubric = content.rubric("coo_quality_check")
     assert [c.id for c in rubric.criteria] == list(QUALITY_CRITERIA)
     assert content.playbooks and content.playbooks[0].name == "coo_phone_outbound.md"
+    assert len(content.glossary.terms) >= 40  # the team's glossary of everyday words for the playbook's ideas
 
 
 def test_every_shipped_prompt_renders_and_fails_loudly_on_a_missing_variable() -> None:
@@ -87,6 +88,8 @@ def _persona_file(root: Path) -> str:
         ),
         ("bad_objection_id", ["objections.0.id"]),
         ("bad_prompt", ["prompts/coo_voice_chat.j2", "template syntax"]),
+        ("glossary_said_is_the_term", ["playbooks/glossary.yaml", "terms.0", "is the playbook phrase itself"]),
+        ("glossary_empty_said", ["playbooks/glossary.yaml", "terms.0.said"]),
     ],
 )
 def test_content_check_fails_usefully(content_copy: Path, case: str, expected: list[str]) -> None:
@@ -107,6 +110,12 @@ def test_content_check_fails_usefully(content_copy: Path, case: str, expected: l
         _break(content_copy, persona, lambda d: d["scenarios"]["A"]["objections"][0].__setitem__("id", "too_pricey"))
     elif case == "bad_prompt":
         (content_copy / "prompts/coo_voice_chat.j2").write_text("{% if persona %}unclosed")
+    elif case == "glossary_said_is_the_term":
+        _break(
+            content_copy, "playbooks/glossary.yaml", lambda d: d["terms"][0]["said"].append(d["terms"][0]["playbook"])
+        )
+    elif case == "glossary_empty_said":
+        _break(content_copy, "playbooks/glossary.yaml", lambda d: d["terms"][0].__setitem__("said", []))
     with pytest.raises(ContentError) as exc:
         load_content(content_copy)
     text = str(exc.value)

@@ -1,27 +1,31 @@
 """Retrieval quality: questions in a rep's and a coach's own words must find the passage a coach would point to, in
 the top 3, on both the project's markdown edition and the team's original plain-text playbook.
 
-Two sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
+Three sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
 by what it is (its section tag, objection id, or a phrase of its text), so the same pair checks both editions.
 - PAIRS (19): the first set. The search was then improved on it *and* checked on the second set.
 - tests/data/retrieval_heldout.yaml (29): a held-out set covering every part of the playbook, committed before any
   change to the search, phrased further from the playbook's words.
+- tests/data/retrieval_blind.yaml (30): written by a separate helper from the playbook alone, blind to the search,
+  the other sets and every result; measured once before and once after the glossary, and nothing changed after.
+  The glossary (playbooks/glossary.yaml) was written by another helper, also without seeing any set or search.
 
-Measured (MiniLM int8 + lexical re-rank + soft word matches), top 3:
-  first set     markdown 18/19, original .txt 18/19  (before the soft matches: 17/19 on each)
-  held-out set  markdown 19/29, original .txt 17/29  (before: 18/29 and 14/29)
-The issue's goal (>= 93 % in the top 3) is met by the first set (95 %) but not by the held-out set (66 % and 59 %):
-the small model misses many paraphrases ("which situations mean an ops chief is worth ringing" -> the context list,
-"should I tell the COO exactly what they have to do" -> "a choice, not a prescription"). The thresholds below are
-the measured levels, so a change that loses a hit fails here.
-Tried and dropped: a section prior from the move catalogue (query -> nearest move of playbooks/moves.yaml -> that
-move's section, mapped by heading words or by the nearest section centroid): the nearest move names the expected
-section for only 5-10 of the 48 queries (moves are things said in a call, the queries are questions about it);
-totals 66-74 of 96 (now 72); no weight gained on both held-out sets without losing first-set hits.
+Measured, top 3 (MiniLM int8 + lexical re-rank + soft word matches + the team's glossary):
+  first set     markdown 18/19, original .txt 17/19  (without the glossary: 18 and 18)
+  held-out set  markdown 20/29, original .txt 19/29  (without: 19 and 17)
+  blind set     markdown 22/30, original .txt 25/30  (without: 15 and 21)
+All 78 questions on both editions: 121/156 = 78 % (without the glossary: 108 = 69 %). The issue's goal (>= 93 %)
+is met on the first set only. Typical misses left: a question about a purpose ("what am I trying to achieve when I
+first get them on the line"), and questions where every word is common in the playbook ("how do I end the call
+with a COO"). The thresholds below are the measured levels, so a change that loses a hit fails here.
+Tried and dropped before the glossary (on the first two sets): a section prior from the move catalogue, section
+score aggregation, BM25 fusion, other embedding texts, hubness correction, pseudo-relevance feedback (see the
+issue notes).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,13 +73,19 @@ HELD_OUT: list[tuple[str, dict[str, str]]] = [
         "pairs"
     ]
 ]
-SETS = {"first": PAIRS, "held-out": HELD_OUT}
+BLIND: list[tuple[str, dict[str, str]]] = [
+    (pair["query"], pair["expect"])
+    for pair in yaml.safe_load((ROOT / "tests" / "data" / "retrieval_blind.yaml").read_text(encoding="utf-8"))["pairs"]
+]
+SETS = {"first": PAIRS, "held-out": HELD_OUT, "blind": BLIND}
 # measured hits in the top 3, per (set, edition); see the module docstring for the goal
 MIN_HITS = {
     ("first", "markdown"): 18,
-    ("first", "original-txt"): 18,
-    ("held-out", "markdown"): 19,
-    ("held-out", "original-txt"): 17,
+    ("first", "original-txt"): 17,
+    ("held-out", "markdown"): 20,
+    ("held-out", "original-txt"): 19,
+    ("blind", "markdown"): 22,
+    ("blind", "original-txt"): 25,
 }
 EDITIONS = {"markdown": MARKDOWN_PLAYBOOK, "original-txt": ORIGINAL_PLAYBOOK}
 
@@ -88,7 +98,7 @@ def is_expected(p: Passage, want: dict[str, Any]) -> bool:
 
 @pytest.fixture(scope="module", params=list(EDITIONS))
 def edition(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, ChromaPassageStore]:
-    store = open_store(path=tmp_path_factory.mktemp("kb") / "chroma")
+    store = open_store(path=tmp_path_factory.mktemp("kb") / "chroma", glossary=load_content(ROOT).glossary)
     knowledge.ingest([EDITIONS[request.param]], store=store, embedder=get_embedder(), progress=False)
     return request.param, store
 
@@ -107,7 +117,20 @@ def test_the_pairs_are_enough_and_each_names_a_real_passage(
 
 
 def test_the_held_out_queries_are_new() -> None:
-    assert not {q for q, _ in PAIRS} & {q for q, _ in HELD_OUT}
+    first, held_out, blind = ({q.lower() for q, _ in pairs} for pairs in SETS.values())
+    assert not first & held_out and not (first | held_out) & blind
+
+
+def test_the_glossary_finds_what_the_embedding_alone_misses(tmp_path: Path) -> None:
+    """Over all three sets on the markdown edition, the team's glossary must gain hits and lose almost none."""
+    plain = open_store(path=tmp_path / "plain")
+    knowledge.ingest([MARKDOWN_PLAYBOOK], store=plain, embedder=get_embedder(), progress=False)
+    with_glossary = open_store(path=tmp_path / "plain", glossary=load_content(ROOT).glossary)
+    pairs = [pair for pairs in SETS.values() for pair in pairs]
+    hit_plain = {q for q, want in pairs if any(is_expected(p, want) for p in plain.search(q, k=3))}
+    hit_glossary = {q for q, want in pairs if any(is_expected(p, want) for p in with_glossary.search(q, k=3))}
+    assert len(hit_glossary - hit_plain) >= 5, sorted(hit_glossary - hit_plain)
+    assert len(hit_plain - hit_glossary) <= 2, sorted(hit_plain - hit_glossary)
 
 
 @pytest.mark.parametrize("set_name", list(SETS))

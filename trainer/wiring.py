@@ -24,14 +24,17 @@ def build_passage_store(settings: Settings, embedder: Embedder | None = None) ->
     """Chroma PersistentClient under the data dir, or HttpClient when TRAINER_CHROMA_URL is set.
 
     The returned store is also a `trainer.services.knowledge.PassageIndex` (the write side that ingest uses).
+    Searches use the team's glossary (playbooks/glossary.yaml under the content folder) when there is one.
     """
     from trainer.adapters.chroma_store import open_store
+    from trainer.content.loader import load_glossary
 
     return open_store(
         path=settings.chroma_path,
         url=settings.chroma_url or None,
         collection=settings.chroma_collection,
         embedder=embedder or build_embedder(settings),
+        glossary=load_glossary(settings.content_dir),
     )
 
 

@@ -26,6 +26,7 @@ from chromadb.errors import ChromaError
 
 from trainer.adapters.embedder_onnx import ChromaMiniLM, LangChainMiniLM, get_embedder
 from trainer.errors import ConfigError, InputError
+from trainer.playbook.glossary import Glossary
 from trainer.playbook.passages import embedding_text
 from trainer.playbook.query import check_search, normalise_where
 from trainer.playbook.rerank import rerank
@@ -105,8 +106,11 @@ def _store_errors(location: str) -> Iterator[None]:
 class ChromaPassageStore:
     """`PassageSearch` plus what ingest needs (`source_ids`, `upsert`, `update_metadata`, `delete`)."""
 
-    def __init__(self, client: Any, collection_name: str, embedder: Embedder, location: str):
+    def __init__(
+        self, client: Any, collection_name: str, embedder: Embedder, location: str, glossary: Glossary | None = None
+    ):
         self._client = client
+        self._glossary = glossary or Glossary()
         self._embedder = embedder
         self._words = WordVectors(embedder)
         self.location = location
@@ -136,9 +140,10 @@ class ChromaPassageStore:
     # ------------------------------------------------------------------------------------------------ search
 
     def search(self, query: str, k: int = 3, where: dict[str, Any] | None = None) -> list[Passage]:
-        """Best `k` passages: cosine similarity on the embedding, then a re-rank of the candidates for the rare words
-        they share with the query and for near-synonyms of its words (trainer/playbook/rerank.py, soft_match.py)."""
-        query = check_search(query, k)
+        """Best `k` passages: the query with the glossary's playbook words for what it says (glossary.py), cosine
+        similarity on the embedding, then a re-rank of the candidates for the rare words they share with the query
+        and for near-synonyms of its words (trainer/playbook/rerank.py, soft_match.py)."""
+        query = self._glossary.expand(check_search(query, k))
         vector = self._embedder.embed([query])
         n_candidates = max(4 * k, 20)
         with _store_errors(self.location):
@@ -233,12 +238,18 @@ def _with_score(p: Passage, score: float) -> Passage:
 
 
 def open_store(
-    *, path: Path | None = None, url: str | None = None, collection: str = "playbook", embedder: Embedder | None = None
+    *,
+    path: Path | None = None,
+    url: str | None = None,
+    collection: str = "playbook",
+    embedder: Embedder | None = None,
+    glossary: Glossary | None = None,
 ) -> ChromaPassageStore:
-    """The store on a chroma server when `url` is given, else the embedded one in `path`."""
+    """The store on a chroma server when `url` is given, else the embedded one in `path`. With a `glossary`,
+    searches add the playbook's words for the everyday phrasings a query uses."""
     embedder = embedder or get_embedder()
     if url:
-        return ChromaPassageStore(http_client(url), collection, embedder, url)
+        return ChromaPassageStore(http_client(url), collection, embedder, url, glossary)
     if path is None:
         raise ConfigError("no vector store location: set TRAINER_DATA_DIR or TRAINER_CHROMA_URL")
-    return ChromaPassageStore(persistent_client(path), collection, embedder, str(path))
+    return ChromaPassageStore(persistent_client(path), collection, embedder, str(path), glossary)

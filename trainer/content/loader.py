@@ -15,12 +15,14 @@ from trainer.content.models import Persona, Rubric, Transcript
 from trainer.content.prompts import PromptLibrary
 from trainer.errors import ContentError, NotFoundError
 from trainer.moves.catalogue import MoveCatalogue
+from trainer.playbook.glossary import Glossary
 
 M = TypeVar("M", bound=BaseModel)
 
 CONTENT_FOLDERS = ("personas", "rubrics", "prompts", "playbooks")
 PLAYBOOK_SUFFIXES = (".md", ".txt")
 MOVES_FILE = "moves.yaml"
+GLOSSARY_FILE = "glossary.yaml"
 
 
 def _loc(loc: Iterable[Any]) -> str:
@@ -85,6 +87,7 @@ class Content:
     prompts: PromptLibrary
     moves: MoveCatalogue
     playbooks: list[Path] = field(default_factory=list)
+    glossary: Glossary = field(default_factory=Glossary)
 
     def persona(self, persona_id: str) -> Persona:
         try:
@@ -121,6 +124,7 @@ def load_content(root: Path) -> Content:
     prompts = PromptLibrary(root / "prompts")
     problems += prompts.problems(root)
     moves = _load_move_catalogue(root, problems)
+    glossary = _load_glossary(root, problems)
     playbooks = sorted(p for p in (root / "playbooks").iterdir() if p.suffix in PLAYBOOK_SUFFIXES)
     for pb in playbooks:
         label = str(pb.relative_to(root))
@@ -137,7 +141,15 @@ def load_content(root: Path) -> Content:
         problems.append("playbooks: (folder): no playbook files (*.md, *.txt)")
     if problems or moves is None:
         raise ContentError(problems)
-    return Content(root=root, personas=personas, rubrics=rubrics, prompts=prompts, moves=moves, playbooks=playbooks)
+    return Content(
+        root=root,
+        personas=personas,
+        rubrics=rubrics,
+        prompts=prompts,
+        moves=moves,
+        playbooks=playbooks,
+        glossary=glossary,
+    )
 
 
 def _load_move_catalogue(root: Path, problems: list[str]) -> MoveCatalogue | None:
@@ -155,6 +167,32 @@ def _load_move_catalogue(root: Path, problems: list[str]) -> MoveCatalogue | Non
     except ValidationError as exc:
         problems += validation_problems(label, exc)
         return None
+
+
+def _load_glossary(root: Path, problems: list[str]) -> Glossary:
+    """The team's glossary (optional: without the file, searches use the query's own words only)."""
+    path = root / "playbooks" / GLOSSARY_FILE
+    label = f"playbooks/{GLOSSARY_FILE}"
+    if not path.is_file():
+        return Glossary()
+    data, errs = _read_yaml(path, label)
+    if errs:
+        problems += errs
+        return Glossary()
+    try:
+        return Glossary.model_validate(data)
+    except ValidationError as exc:
+        problems += validation_problems(label, exc)
+        return Glossary()
+
+
+def load_glossary(root: Path) -> Glossary:
+    """Only the glossary (the store needs it without the rest of the content); ContentError when it is invalid."""
+    problems: list[str] = []
+    glossary = _load_glossary(Path(root), problems)
+    if problems:
+        raise ContentError(problems)
+    return glossary
 
 
 def load_transcript(path: Path) -> Transcript:

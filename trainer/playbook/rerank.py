@@ -41,7 +41,7 @@ def stem(word: str) -> str:
     return word
 
 
-def _words(text: str) -> list[tuple[str, str]]:
+def word_forms(text: str) -> list[tuple[str, str]]:
     """Each word of `text` as (as written, lower-cased without a possessive 's)."""
     out = []
     for raw in _TOKEN.findall(text):
@@ -57,7 +57,7 @@ def _acronym(raw: str) -> bool:
 def terms(text: str) -> set[str]:
     """Content words of `text`, lower-cased and stemmed; an all-caps acronym that spells a stop word stays as is."""
     out: set[str] = set()
-    for raw, low in _words(text):
+    for raw, low in word_forms(text):
         if low in _STOP_WORDS:
             if _acronym(raw):
                 out.add(raw)
@@ -69,7 +69,7 @@ def terms(text: str) -> set[str]:
 def content_words(text: str) -> set[str]:
     """Like `terms` but not stemmed (whole words, for the word embeddings of the soft match); 2+ letters."""
     out: set[str] = set()
-    for raw, low in _words(text):
+    for raw, low in word_forms(text):
         if _acronym(raw):
             out.add(raw)
         elif low not in _STOP_WORDS and len(low) >= 2:
