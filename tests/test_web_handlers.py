@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,10 @@ def test_a_rep_calls_hears_the_coo_and_gets_a_grade(h: WebHandlers, content) -> 
     detail = h.open_session(rita, view.session_id)
     assert [m["role"] for m in detail.messages] == ["assistant", "user", "assistant"]
     assert detail.messages[1]["content"] == OPENER and "## Quality check" in detail.grade and not detail.active
+    quoted = re.findall(r'> turn (\d+): "(.+)"', detail.grade)
+    assert quoted, detail.grade
+    for turn, quote in quoted:  # "turn N" in the grade is message N of the transcript on screen
+        assert detail.messages[int(turn)]["role"] == "user" and quote in detail.messages[int(turn)]["content"]
 
 
 def test_the_rep_turn_is_stored_before_the_coo_is_asked(services: Services, content, embedder) -> None:  # type: ignore[no-untyped-def]

@@ -110,12 +110,18 @@ class LiveCalls:
         rep_turns = [t for t in turns if t.speaker == "rep"]
         if not rep_turns:
             return None
+        # the COO's greeting is not stored (it is the scenario's authored line); graded with it, turn numbers in the
+        # grade match the transcript the rep and the manager see, and the calibration format, which starts with it
+        greeting = self.services.content.personas[session.persona_id].scenarios[session.scenario].opening_line
         transcript = parse_transcript(
             {
                 "id": session_id,
                 "scenario": session.scenario,
                 "persona": session.persona_id,
-                "turns": [{"speaker": t.speaker, "text": t.text} for t in turns if t.text.strip()],
+                "turns": [
+                    {"speaker": "coo", "text": greeting},
+                    *({"speaker": t.speaker, "text": t.text} for t in turns if t.text.strip()),
+                ],
             }
         )
         grade = self.grading.grade(transcript, session.rubric_id)
