@@ -105,6 +105,13 @@ class Content:
                 f"unknown rubric {rubric_id!r}; valid rubrics: {', '.join(sorted(self.rubrics))}"
             ) from None
 
+    def opening_line(self, persona_id: str, scenario: str) -> str:
+        """The COO's greeting for this persona and scenario (said when the call starts; not stored as a turn)."""
+        spec = self.persona(persona_id).scenarios.get(scenario)  # type: ignore[call-overload]
+        if spec is None:
+            raise NotFoundError(f"persona {persona_id!r} has no scenario {scenario!r}")
+        return str(spec.opening_line)
+
     @property
     def default_playbook(self) -> Path:
         return self.playbooks[0]

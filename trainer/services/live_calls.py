@@ -112,7 +112,7 @@ class LiveCalls:
             return None
         # the COO's greeting is not stored (it is the scenario's authored line); graded with it, turn numbers in the
         # grade match the transcript the rep and the manager see, and the calibration format, which starts with it
-        greeting = self.services.content.personas[session.persona_id].scenarios[session.scenario].opening_line
+        greeting = self.services.content.opening_line(session.persona_id, session.scenario)
         transcript = parse_transcript(
             {
                 "id": session_id,

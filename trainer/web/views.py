@@ -85,7 +85,7 @@ def call_title(content: Content, session: PracticeSession, drill: Drill | None =
 
 def greeting_of(content: Content, session: PracticeSession) -> str:
     """The COO's opening line (said when the call starts; not stored as a turn)."""
-    return content.personas[session.persona_id].scenarios[session.scenario].opening_line  # type: ignore[index]
+    return content.opening_line(session.persona_id, session.scenario)
 
 
 def messages_from_turns(greeting: str, turns: list[Turn]) -> list[Message]:
