@@ -108,6 +108,12 @@ class EmbeddedServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (the memory bench reads its peak RSS)."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
     def command(self, model_file: Path) -> list[str]:
         """The server's command line (port and key as they are now)."""
         return [
