@@ -9,12 +9,16 @@ by what it is (its section tag, objection id, or a phrase of its text), so the s
 - tests/data/retrieval_blind.yaml (30): written by a separate helper from the playbook alone, blind to the search,
   the other sets and every result; measured once before and once after the glossary, and nothing changed after.
   The glossary (playbooks/glossary.yaml) was written by another helper, also without seeing any set or search.
+- tests/data/retrieval_blind2.yaml (30): written the same way after every change above was done (new reps, managers
+  describing what went wrong on a recorded call, COO quotes), committed and then measured once, without and with
+  the glossary. It is the fairest figure here, and the hardest set.
 
 Measured, top 3 (MiniLM int8 + lexical re-rank + soft word matches + the team's glossary):
   first set     markdown 18/19, original .txt 17/19  (without the glossary: 18 and 18)
   held-out set  markdown 20/29, original .txt 19/29  (without: 19 and 17)
   blind set     markdown 22/30, original .txt 25/30  (without: 15 and 21)
-All 78 questions on both editions: 121/156 = 78 % (without the glossary: 108 = 69 %). The issue's goal (>= 93 %)
+  blind2 set    markdown 18/30, original .txt 17/30  (without: 14 and 13)
+All 108 questions on both editions: 156/216 = 72 % (without the glossary: 135 = 63 %). The issue's goal (>= 93 %)
 is met on the first set only. Typical misses left: a question about a purpose ("what am I trying to achieve when I
 first get them on the line"), and questions where every word is common in the playbook ("how do I end the call
 with a COO"). The thresholds below are the measured levels, so a change that loses a hit fails here.
@@ -67,17 +71,20 @@ PAIRS: list[tuple[str, dict[str, str]]] = [
     ("cold call to a company that is obviously stretched but has never heard of us", {"section": "scenario_a"}),
     ("what question is always on a COO's mind", {"section": "context", "text": "what breaks"}),
 ]
-HELD_OUT: list[tuple[str, dict[str, str]]] = [
-    (pair["query"], pair["expect"])
-    for pair in yaml.safe_load((ROOT / "tests" / "data" / "retrieval_heldout.yaml").read_text(encoding="utf-8"))[
-        "pairs"
-    ]
-]
-BLIND: list[tuple[str, dict[str, str]]] = [
-    (pair["query"], pair["expect"])
-    for pair in yaml.safe_load((ROOT / "tests" / "data" / "retrieval_blind.yaml").read_text(encoding="utf-8"))["pairs"]
-]
-SETS = {"first": PAIRS, "held-out": HELD_OUT, "blind": BLIND}
+
+
+def _pairs(name: str) -> list[tuple[str, dict[str, str]]]:
+    data = yaml.safe_load((ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
+    return [(pair["query"], pair["expect"]) for pair in data["pairs"]]
+
+
+HELD_OUT = _pairs("retrieval_heldout.yaml")
+SETS = {
+    "first": PAIRS,
+    "held-out": HELD_OUT,
+    "blind": _pairs("retrieval_blind.yaml"),
+    "blind2": _pairs("retrieval_blind2.yaml"),
+}
 # measured hits in the top 3, per (set, edition); see the module docstring for the goal
 MIN_HITS = {
     ("first", "markdown"): 18,
@@ -86,6 +93,8 @@ MIN_HITS = {
     ("held-out", "original-txt"): 19,
     ("blind", "markdown"): 22,
     ("blind", "original-txt"): 25,
+    ("blind2", "markdown"): 18,
+    ("blind2", "original-txt"): 17,
 }
 EDITIONS = {"markdown": MARKDOWN_PLAYBOOK, "original-txt": ORIGINAL_PLAYBOOK}
 
@@ -117,8 +126,11 @@ def test_the_pairs_are_enough_and_each_names_a_real_passage(
 
 
 def test_the_held_out_queries_are_new() -> None:
-    first, held_out, blind = ({q.lower() for q, _ in pairs} for pairs in SETS.values())
-    assert not first & held_out and not (first | held_out) & blind
+    seen: set[str] = set()
+    for name, pairs in SETS.items():
+        queries = {q.lower() for q, _ in pairs}
+        assert not queries & seen, (name, sorted(queries & seen))
+        seen |= queries
 
 
 def test_the_glossary_finds_what_the_embedding_alone_misses(tmp_path: Path) -> None:
