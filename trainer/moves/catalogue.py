@@ -53,9 +53,12 @@ class CooSignals(BaseModel):
     describes_constraint: list[Pattern]
     invite_close: list[Pattern]
     concern: list[Pattern]
+    names_time: list[Pattern] = []  # a day or a time: the COO saying *when* to a proposed session
     objections: dict[ObjectionId, list[Pattern]]
 
-    @field_validator("affirm", "hedge", "reject", "accept", "defer", "invite_close", "concern", "describes_constraint")
+    @field_validator(
+        "affirm", "hedge", "reject", "accept", "defer", "invite_close", "concern", "describes_constraint", "names_time"
+    )
     @classmethod
     def _valid(cls, v: list[str]) -> list[str]:
         return _compile_all(v)
@@ -106,6 +109,7 @@ class MoveCatalogue(BaseModel):
                 "invite_close",
                 "concern",
                 "describes_constraint",
+                "names_time",
             )
         }
         for oid, patterns in s.objections.items():
