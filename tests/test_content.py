@@ -65,6 +65,13 @@ def test_content_check_cli_passes_on_shipped_content() -> None:
     assert "ok:" in r.stdout
 
 
+@pytest.mark.parametrize("args", [("eval", "x", "--bogus"), ("grade",), ("playbook", "search")])
+def test_a_mistyped_command_line_says_how_to_use_it_without_a_traceback(args: tuple[str, ...]) -> None:
+    r = run_cli(*args)
+    assert r.returncode == 2, r.stderr
+    assert "Usage:" in r.stderr and "Traceback" not in r.stderr
+
+
 def _break(root: Path, rel: str, mutate) -> None:  # type: ignore[no-untyped-def]
     path = root / rel
     data = yaml.safe_load(path.read_text())
