@@ -163,11 +163,7 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
     exits = [t for t in reps if "clean_exit" in t.moves]
     closes = [t for t in reps if "specific_close" in t.moves]
     vague = [t for t in reps if "vague_close" in t.moves]
-    accepted = [
-        t
-        for t in closes
-        if (a := call.next_coo(t.turn)) is not None and "accept" in a.signals and "defer" not in a.signals
-    ]
+    accepted = [t for t in closes if _agreed(call.next_coo(t.turn)) or _agreed(_previous_coo(call, t.turn))]
     if accepted:
         t = accepted[0]
         elements = set().union(*(c.elements("specific_close") for c in closes))
@@ -180,7 +176,8 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
                                   "mapped.", ev), "working_session"  # fmt: skip
         return CriterionGrade("clarity", 2, 3, "A next step was agreed, but it is loose: it does not say who, when and "
                               "what will be mapped.", ev), "follow_up_call"  # fmt: skip
-    if exits and (not closes or exits[-1].turn > closes[-1].turn):
+    last_close = max((t.turn for t in closes + vague), default=-1)
+    if exits and exits[-1].turn > last_close:
         return CriterionGrade(
             "clarity",
             3,
@@ -188,7 +185,7 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
             "A clean, explicit exit: the rep closed it off without chasing.",
             [_q(exits[-1], "clean_exit")],
         ), "clean_exit"
-    if closes:
+    if closes and (not vague or closes[-1].turn > vague[-1].turn):  # the rep's last word on the next step counts
         return CriterionGrade(
             "clarity",
             2,
@@ -206,6 +203,17 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
                               "someone else) instead of a decision.", [_q(t, "vague_close")]), "vague"  # fmt: skip
     return CriterionGrade("clarity", 0, 3, "No decision: the call ended without a proposed next step or an explicit "
                           "exit. No quote: the point is an absence."), "none"  # fmt: skip
+
+
+def _agreed(a: TurnReading | None) -> bool:
+    return a is not None and "accept" in a.signals and "defer" not in a.signals
+
+
+def _previous_coo(call: CallReading, turn: int) -> TurnReading | None:
+    """The COO's turn just before `turn`: a rep who recaps the session the COO has just agreed to ("Thursday at one
+    with you and Ray") closes on an agreed session, not on a new proposal."""
+    before = [c for c in call.coo() if c.turn < turn]
+    return before[-1] if before and before[-1].turn == turn - 1 else None
 
 
 def _coo_words(a: TurnReading) -> str:

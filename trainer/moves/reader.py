@@ -31,7 +31,8 @@ _SYSTEM_SPAN = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _OFFER = re.compile(
-    r"\b(whether|should i|shall i|or should|do you want me to)\b|\bif (it'?s|that'?s|it is|not|it isn'?t|there'?s|it has)\b",
+    r"\b(whether|should i|shall i|or should|do you want me to|i should)\b|\bif (it'?s|that'?s|it is|not|it isn'?t|there'?s|it has)\b"
+    r"|\?\s*$",  # an exit asked as a question offers it; it does not take it
     re.IGNORECASE,
 )
 _LEXICON_ONLY = {"abstract_claim", "specific_close", "vague_close", "off_role", "permission_ask", "disruptive_proposal"}
@@ -180,11 +181,22 @@ class MoveReader:
     def read_coo(self, text: str) -> dict[str, str]:
         out: dict[str, str] = {}
         sents = sentences(text) or [text]
-        for name, cues in self.catalogue.compiled_signals.items():
-            for sent in sents:
-                if any(c.search(sent) for c in cues):
-                    out[name] = sent
-                    break
+        signals = self.catalogue.compiled_signals
+        for sent in sents:
+            found = {name for name, cues in signals.items() if any(c.search(sent) for c in cues)}
+            if "names_time" in found and "reject" in found:
+                found.add("accept")  # "The 19th is fine": a day said with "fine" agrees to it
+            if "accept" in found:
+                found.discard("reject")  # "Wednesday at 10 is fine" agrees to a time; it does not say "we're fine"
+            if (
+                sent.rstrip().endswith("?")
+                or found & {"reject", "concern"}
+                or any(f.startswith("objection:") for f in found)
+            ):
+                # "What's this about exactly?" asks; "that's exactly where it died, IT will block this" objects
+                found.discard("affirm")
+            for name in sorted(found):
+                out.setdefault(name, sent)
         return out
 
     # ------------------------------------------------------------------ whole calls
