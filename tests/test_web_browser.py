@@ -96,6 +96,18 @@ def _login(chromium: Any, url: str, username: str) -> Any:
     return page
 
 
+def _call_and_open(page: Any) -> Any:
+    """Start a call on the Practice tab, say the opener, wait for the COO's reply; the message box."""
+    from playwright.sync_api import expect
+
+    page.locator("#start-call").click()
+    msg = page.locator("#msg textarea")
+    msg.fill(OPENER)
+    msg.press("Enter")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(2, timeout=WAIT_MS)
+    return msg
+
+
 def test_a_rep_calls_the_coo_and_reads_the_grade(chromium: Any, app: tuple[str, Services], content) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -170,11 +182,7 @@ def test_a_call_left_open_by_a_reload_is_resumed(chromium: Any, app: tuple[str, 
 
     url, _services = app
     page = _login(chromium, url, "rosa")
-    page.locator("#start-call").click()
-    msg = page.locator("#msg textarea")
-    msg.fill(OPENER)
-    msg.press("Enter")
-    expect(page.locator("#chat [data-testid='bot']")).to_have_count(2, timeout=WAIT_MS)
+    msg = _call_and_open(page)
 
     page.reload()
     page.get_by_role("tab", name="My sessions").click()
@@ -225,11 +233,7 @@ def test_a_rep_abandons_a_call_and_it_is_not_graded(chromium: Any, app: tuple[st
 
     url, _services = app
     page = _login(chromium, url, "rita")
-    page.locator("#start-call").click()
-    msg = page.locator("#msg textarea")
-    msg.fill(OPENER)
-    msg.press("Enter")
-    expect(page.locator("#chat [data-testid='bot']")).to_have_count(2, timeout=WAIT_MS)
+    msg = _call_and_open(page)
 
     page.locator("#abandon-call").click()
     expect(page.locator("#grade")).to_contain_text("Call abandoned", timeout=WAIT_MS)
