@@ -95,11 +95,20 @@ def real_constraint(call: CallReading) -> CriterionGrade:
         if a is not None
         and {"affirm", "describes_constraint"} & set(a.signals)
         and not {"hedge", "reject"} & set(a.signals)
+        and not t.moves & set(PITCH)  # "yes" to a pitch that mentions hours is no confirmed constraint
     ]
-    last_framing_answer = next(
-        (a for t, a in reversed(answers) if t.moves & {"constraint_framing", "symptom_vs_constraint"}), None
+    # the COO's last judgement on a named constraint (a yes, a description, a maybe or a no) is what stands
+    last_judged = next(
+        (
+            a
+            for t, a in reversed(answers)
+            if t.moves & {"constraint_framing", "symptom_vs_constraint"}
+            and a is not None
+            and {"affirm", "describes_constraint", "hedge", "reject"} & set(a.signals)
+        ),
+        None,
     )
-    doubted = last_framing_answer is not None and bool({"hedge", "reject"} & set(last_framing_answer.signals))
+    doubted = last_judged is not None and bool({"hedge", "reject"} & set(last_judged.signals))
     rejected = any(a is not None and "reject" in a.signals for _, a in answers) or any(
         "reject" in c.signals for c in call.coo()
     )
@@ -195,12 +204,23 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
         ), "follow_up_call"
     if vague:
         t = vague[-1]
-        tags = t.elements("vague_close")
-        if "when" in tags and not tags & {"send_info", "demo", "senior_call"}:
+        tags = set(t.elements("vague_close"))
+        answer = call.next_coo(t.turn)
+        agreed = _agreed(answer)
+        if agreed and answer is not None and "names_time" in answer.signals:
+            tags.add("when")
+        # a call at a set time is concrete but loose; so is a demo or a call with others the COO agreed to, dated
+        if "when" in tags and "send_info" not in tags and (agreed or not tags & {"demo", "senior_call"}):
             return CriterionGrade("clarity", 2, 3, "A concrete but loose next step: a follow-up call at a set time, "
                                   "with nothing to map or decide.", [_q(t, "vague_close")]), "follow_up_call"  # fmt: skip
         return CriterionGrade("clarity", 1, 3, "A vague next step (send information, call later, a demo or a call with "
                               "someone else) instead of a decision.", [_q(t, "vague_close")]), "vague"  # fmt: skip
+    deferred = [c for c in call.coo() if "defer" in c.signals]
+    if deferred and deferred[-1].turn > last_close:
+        # "Send me something and I'll have a look" - "Sure, will do": the COO set a vague next step, the rep took it
+        return CriterionGrade("clarity", 1, 3, "A vague next step: the COO asked for something to read and the rep "
+                              f"went along (\"{deferred[-1].signals['defer']}\") instead of reaching a decision. No "
+                              "quote of the rep: the point is the missing decision."), "vague"  # fmt: skip
     return CriterionGrade("clarity", 0, 3, "No decision: the call ended without a proposed next step or an explicit "
                           "exit. No quote: the point is an absence."), "none"  # fmt: skip
 

@@ -188,6 +188,8 @@ class MoveReader:
                 found.add("accept")  # "The 19th is fine": a day said with "fine" agrees to it
             if "accept" in found:
                 found.discard("reject")  # "Wednesday at 10 is fine" agrees to a time; it does not say "we're fine"
+            if "describes_constraint" in found:
+                found.discard("hedge")  # "the cleaning is maybe thirty minutes": an estimate, not a doubt
             if (
                 sent.rstrip().endswith("?")
                 or found & {"reject", "concern"}
