@@ -206,11 +206,11 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
         t = vague[-1]
         tags = set(t.elements("vague_close"))
         answer = call.next_coo(t.turn)
-        agreed = _agreed(answer)
-        if agreed and answer is not None and "names_time" in answer.signals:
+        said_yes = _agreed(answer)
+        if said_yes and answer is not None and "names_time" in answer.signals:
             tags.add("when")
         # a call at a set time is concrete but loose; so is a demo or a call with others the COO agreed to, dated
-        if "when" in tags and "send_info" not in tags and (agreed or not tags & {"demo", "senior_call"}):
+        if "when" in tags and "send_info" not in tags and (said_yes or not tags & {"demo", "senior_call"}):
             return CriterionGrade("clarity", 2, 3, "A concrete but loose next step: a follow-up call at a set time, "
                                   "with nothing to map or decide.", [_q(t, "vague_close")]), "follow_up_call"  # fmt: skip
         return CriterionGrade("clarity", 1, 3, "A vague next step (send information, call later, a demo or a call with "
