@@ -36,14 +36,15 @@ def _answers_to(call: CallReading, turns: list[TurnReading]) -> list[tuple[TurnR
 
 def operational_terms(call: CallReading) -> CriterionGrade:
     reps = call.rep()
-    good = [t for t in reps if t.moves & set(OPERATIONAL)]
+    # a session proposal that names what will be walked or timed is operational talk too
+    good = [t for t in reps if t.moves & set(OPERATIONAL) or "what" in t.elements("specific_close")]
     lapses = [t for t in reps if t.moves & set(LAPSES)]
     pitch = [
         t for t in reps if t.moves & set(PITCH) or ("abstract_claim" in t.moves and not t.moves & set(OPERATIONAL))
     ]
     monologues = [t for t in reps if len(t.text.split()) > MONOLOGUE_WORDS]
     own_numbers = [t for t in good if _OWN_NUMBERS.search(" ".join(h.quote for h in t.hits))]
-    ev_good = [_q(t, next(m for m in OPERATIONAL if m in t.moves)) for t in good[:2]]
+    ev_good = [_q(t, next((m for m in OPERATIONAL if m in t.moves), "specific_close")) for t in good[:2]]
     ev_bad = [_q(t, next(m for m in LAPSES if m in t.moves)) for t in lapses[:2]]
     if not good:
         score, why = (
@@ -103,6 +104,7 @@ def real_constraint(call: CallReading) -> CriterionGrade:
             a
             for t, a in reversed(answers)
             if t.moves & {"constraint_framing", "symptom_vs_constraint"}
+            and not t.moves & {"specific_close", "vague_close"}  # a "maybe" to a proposed session judges the session
             and a is not None
             and {"affirm", "describes_constraint", "hedge", "reject"} & set(a.signals)
         ),
