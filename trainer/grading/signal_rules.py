@@ -151,7 +151,7 @@ def disruption_risk(call: CallReading) -> CriterionGrade:
     dismissed = [t for t in reps if "objection_dismissed" in t.moves]
     reassure = [t for t in reps if "disruption_reassurance" in t.moves]
     elements = sorted({e for t in reassure for e in t.elements("disruption_reassurance")})
-    disruptive = [t for t in reps if t.moves & {"disruptive_proposal", "feature_pitch"}]
+    disruptive = [t for t in reps if "disruptive_proposal" in t.moves]
     if dismissed:
         return CriterionGrade("disruption_risk", 0, 3, "The rep argued with or brushed off the COO's worry instead of "
                               "reading it as a fear of disruption.", [_q(dismissed[0], "objection_dismissed")])  # fmt: skip
