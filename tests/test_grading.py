@@ -21,10 +21,12 @@ LABELLED = ROOT / "tests" / "data" / "labelled"
 # written later by two more coach-helpers who never saw the rules (measured before any rule change, see the notes)
 HELDOUT = ROOT / "tests" / "data" / "heldout"
 HELDOUT2 = ROOT / "tests" / "data" / "heldout2"
-# written by four more coach-helpers from the calibration README's anchors and the playbook only, blind to the rules,
-# the move catalogue and every other set; BLIND was then used to improve the rules, BLIND2 was measured once after
+# written by six more coach-helpers from the calibration README's anchors and the playbook only, blind to the rules,
+# the move catalogue and every other set, each committed before it was measured. BLIND and BLIND2 were then used to
+# improve the rules; BLIND3 was measured at the start of that work, after the first round and after the second.
 BLIND = ROOT / "tests" / "data" / "labelled_blind"
 BLIND2 = ROOT / "tests" / "data" / "labelled_blind2"
+BLIND3 = ROOT / "tests" / "data" / "labelled_blind3"
 
 
 class PlaybookStub:
@@ -84,18 +86,22 @@ def test_agrees_with_the_coach_on_every_labelled_call(grading) -> None:  # type:
 
 
 def test_agrees_with_coaches_on_calls_written_blind_to_the_rules(grading) -> None:  # type: ignore[no-untyped-def]
-    """48 calls nobody tuned the rules to when they were written (see BLIND above): measured on BLIND2 before and
-    after the last rule changes: exact 61.5 -> 67.7 %, within one 95.8 -> 97.9 %, QWK 0.785 -> 0.844."""
+    """72 calls nobody tuned the rules to when they were written (see BLIND above). The fairest figure is BLIND3's:
+    exact 53.1 -> 68.8 -> 70.8 %, within one 92.7 -> 94.8 %, QWK 0.64 -> 0.76 over the two rounds of rule changes.
+    The floors below are the measured levels over all 72 (exact 79.9 %, within one 97.6 %, QWK 0.86)."""
     report = grading.evaluate(BLIND)
-    report.calls += grading.evaluate(BLIND2).calls
+    for folder in (BLIND2, BLIND3):
+        report.calls += grading.evaluate(folder).calls
     m = report.metrics()
-    assert m["calls"] == 48 and m["failed"] == 0
-    assert m["overall"]["within_1"] >= 0.95, m["disagreements"]
-    assert m["overall"]["exact"] >= 0.72, m["criteria"]
-    assert m["overall"]["qwk"] >= 0.82, m["criteria"]
-    assert m["overall"]["spearman_totals"] >= 0.9
+    assert m["calls"] == 72 and m["failed"] == 0
+    assert m["overall"]["within_1"] >= 0.97, m["disagreements"]
+    assert m["overall"]["exact"] >= 0.79, m["criteria"]
+    assert m["overall"]["qwk"] >= 0.85, m["criteria"]
+    assert m["overall"]["spearman_totals"] >= 0.93
     assert m["verified_quotes"] == 1.0
-    assert len(m["injection_twins"]) == 4 and all(t["identical"] for t in m["injection_twins"]), m["injection_twins"]
+    assert len(m["injection_twins"]) == 6 and all(t["identical"] for t in m["injection_twins"]), m["injection_twins"]
+    unseen = grading.evaluate(BLIND3).metrics()["overall"]
+    assert unseen["within_1"] >= 0.94 and unseen["exact"] >= 0.70 and unseen["qwk"] >= 0.75, unseen
 
 
 def test_same_transcript_same_grade(grading) -> None:  # type: ignore[no-untyped-def]
