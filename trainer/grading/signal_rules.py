@@ -169,9 +169,19 @@ def disruption_risk(call: CallReading) -> CriterionGrade:
                           "no promise of no new steps, no stop condition. No quote: the point is an absence.")  # fmt: skip
 
 
+# An exit asked as a question ("shall I close it off and not chase you?") is read as an offer, not an exit; when the
+# COO says yes to it, the rep has left cleanly all the same.
+_EXIT_OFFER = re.compile(
+    r"\b(close (it|this|the file) off|leave it (there|at that)|not chase|won'?t chase|stop chasing|take you off)\b[^?]{0,80}\?",
+    re.I,
+)
+
+
 def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
     reps = call.rep()
     exits = [t for t in reps if "clean_exit" in t.moves]
+    exits += [t for t in reps if _EXIT_OFFER.search(t.text) and _agreed_or_affirmed(call.next_coo(t.turn))]
+    exits.sort(key=lambda t: t.turn)
     closes = [t for t in reps if "specific_close" in t.moves]
     vague = [t for t in reps if "vague_close" in t.moves]
     accepted = [t for t in closes if _agreed(call.next_coo(t.turn)) or _agreed(_previous_coo(call, t.turn))]
@@ -225,6 +235,10 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
                               "quote of the rep: the point is the missing decision."), "vague"  # fmt: skip
     return CriterionGrade("clarity", 0, 3, "No decision: the call ended without a proposed next step or an explicit "
                           "exit. No quote: the point is an absence."), "none"  # fmt: skip
+
+
+def _agreed_or_affirmed(a: TurnReading | None) -> bool:
+    return a is not None and bool({"accept", "affirm"} & set(a.signals)) and "defer" not in a.signals
 
 
 def _agreed(a: TurnReading | None) -> bool:
