@@ -21,12 +21,13 @@ LABELLED = ROOT / "tests" / "data" / "labelled"
 # written later by two more coach-helpers who never saw the rules (measured before any rule change, see the notes)
 HELDOUT = ROOT / "tests" / "data" / "heldout"
 HELDOUT2 = ROOT / "tests" / "data" / "heldout2"
-# written by six more coach-helpers from the calibration README's anchors and the playbook only, blind to the rules,
-# the move catalogue and every other set, each committed before it was measured. BLIND and BLIND2 were then used to
-# improve the rules; BLIND3 was measured at the start of that work, after the first round and after the second.
+# written by eight more coach-helpers from the calibration README's anchors and the playbook only, blind to the
+# rules, the move catalogue and every other set, each committed before it was measured. BLIND, BLIND2 and BLIND3 were
+# then read to improve the rules, one after the other; BLIND4 has never been read (measured before and after).
 BLIND = ROOT / "tests" / "data" / "labelled_blind"
 BLIND2 = ROOT / "tests" / "data" / "labelled_blind2"
 BLIND3 = ROOT / "tests" / "data" / "labelled_blind3"
+BLIND4 = ROOT / "tests" / "data" / "labelled_blind4"
 
 
 class PlaybookStub:
@@ -86,22 +87,23 @@ def test_agrees_with_the_coach_on_every_labelled_call(grading) -> None:  # type:
 
 
 def test_agrees_with_coaches_on_calls_written_blind_to_the_rules(grading) -> None:  # type: ignore[no-untyped-def]
-    """72 calls nobody tuned the rules to when they were written (see BLIND above). The fairest figure is BLIND3's:
-    exact 53.1 -> 68.8 -> 70.8 %, within one 92.7 -> 94.8 %, QWK 0.64 -> 0.76 over the two rounds of rule changes.
-    The floors below are the measured levels over all 72 (exact 79.9 %, within one 97.6 %, QWK 0.86)."""
+    """96 calls nobody tuned the rules to when they were written (see BLIND above). The fairest figures are those of
+    the set read last or never: BLIND3 exact 53.1 -> 70.8 % before it was read; BLIND4 (never read) 58.3 -> 66.7 %,
+    within one 90.6 -> 92.7 %, QWK 0.62 -> 0.70. The floors are the measured levels (all 96: exact 78.4 %, within
+    one 97.4 %, QWK 0.85; BLIND4 alone: exact 66.7 %, within one 92.7 %)."""
     report = grading.evaluate(BLIND)
-    for folder in (BLIND2, BLIND3):
+    for folder in (BLIND2, BLIND3, BLIND4):
         report.calls += grading.evaluate(folder).calls
     m = report.metrics()
-    assert m["calls"] == 72 and m["failed"] == 0
+    assert m["calls"] == 96 and m["failed"] == 0
     assert m["overall"]["within_1"] >= 0.97, m["disagreements"]
-    assert m["overall"]["exact"] >= 0.79, m["criteria"]
+    assert m["overall"]["exact"] >= 0.78, m["criteria"]
     assert m["overall"]["qwk"] >= 0.85, m["criteria"]
-    assert m["overall"]["spearman_totals"] >= 0.93
+    assert m["overall"]["spearman_totals"] >= 0.94
     assert m["verified_quotes"] == 1.0
-    assert len(m["injection_twins"]) == 6 and all(t["identical"] for t in m["injection_twins"]), m["injection_twins"]
-    unseen = grading.evaluate(BLIND3).metrics()["overall"]
-    assert unseen["within_1"] >= 0.94 and unseen["exact"] >= 0.70 and unseen["qwk"] >= 0.75, unseen
+    assert len(m["injection_twins"]) == 8 and all(t["identical"] for t in m["injection_twins"]), m["injection_twins"]
+    unseen = grading.evaluate(BLIND4).metrics()["overall"]
+    assert unseen["within_1"] >= 0.92 and unseen["exact"] >= 0.66 and unseen["qwk"] >= 0.70, unseen
 
 
 def test_same_transcript_same_grade(grading) -> None:  # type: ignore[no-untyped-def]
