@@ -188,8 +188,8 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
     if accepted:
         t = accepted[0]
         elements = set().union(*(c.elements("specific_close") for c in closes))
-        agreed = call.next_coo(t.turn)
-        if agreed is not None and "names_time" in agreed.signals:
+        yes = call.next_coo(t.turn) if _agreed(call.next_coo(t.turn)) else _previous_coo(call, t.turn)
+        if yes is not None and "names_time" in yes.signals:
             elements.add("when")  # the COO said when: "Tuesday at 3, at the repairs hub"
         ev = [_q(t, "specific_close")]
         if len(elements & {"session", "what", "who", "when"}) >= 3:
