@@ -58,6 +58,12 @@ def wire_calls(
     blocks.load(load_practice, outputs=[p.persona, p.scenario, p.drill], api_visibility="private")
     practice_tab.select(refresh_drills, [p.drill], [p.drill], api_visibility="private")
 
+    def then_lists_refreshed(event: Any) -> None:
+        """After a call ends (hung up or abandoned): My sessions and the drill choices show it."""
+        event.then(load_mine, outputs=[m.table, m.pick], api_visibility="private").then(
+            refresh_drills, [p.drill], [p.drill], api_visibility="private"
+        )
+
     def scenarios_for(persona_id: str, request: gr.Request) -> Any:
         with shown_as_toast():
             return gr.Dropdown(choices=h.scenario_choices(who(request), persona_id), value="A")
@@ -118,9 +124,7 @@ def wire_calls(
             md = h.hang_up(who(request), state["session_id"])
         return md, {**state, "ended": True}
 
-    p.hang_up.click(hang_up, [p.state], [p.grade, p.state], api_name="hang_up").then(
-        load_mine, outputs=[m.table, m.pick], api_visibility="private"
-    ).then(refresh_drills, [p.drill], [p.drill], api_visibility="private")
+    then_lists_refreshed(p.hang_up.click(hang_up, [p.state], [p.grade, p.state], api_name="hang_up"))
 
     def abandon(state: dict | None, request: gr.Request) -> tuple:
         if not state or state.get("ended"):
@@ -130,9 +134,7 @@ def wire_calls(
             md = h.abandon_call(who(request), state["session_id"])
         return md, {**state, "ended": True}
 
-    p.abandon.click(abandon, [p.state], [p.grade, p.state], api_name="abandon_call").then(
-        load_mine, outputs=[m.table, m.pick], api_visibility="private"
-    ).then(refresh_drills, [p.drill], [p.drill], api_visibility="private")
+    then_lists_refreshed(p.abandon.click(abandon, [p.state], [p.grade, p.state], api_name="abandon_call"))
 
     # ---------------------------------------------------------------------------------------- my sessions
 
@@ -159,13 +161,13 @@ def wire_calls(
             return title, md, hidden, hidden, md, {**state, "ended": True}
         return title, md, hidden, hidden, gr.skip(), gr.skip()
 
-    m.abandon.click(
-        abandon_mine,
-        [m.pick, p.state],
-        [m.title, m.grade, m.resume, m.abandon, p.grade, p.state],
-        api_visibility="private",
-    ).then(load_mine, outputs=[m.table, m.pick], api_visibility="private").then(
-        refresh_drills, [p.drill], [p.drill], api_visibility="private"
+    then_lists_refreshed(
+        m.abandon.click(
+            abandon_mine,
+            [m.pick, p.state],
+            [m.title, m.grade, m.resume, m.abandon, p.grade, p.state],
+            api_visibility="private",
+        )
     )
 
     def resume(session_id: str, request: gr.Request) -> Iterator[tuple]:
