@@ -9,7 +9,7 @@ import gradio as gr
 
 from trainer.web.handlers import WebHandlers
 from trainer.web.layout import DrillsArea, TeamArea
-from trainer.web.ui import ALL, ExportFolder, frame, shown_as_toast, username
+from trainer.web.ui import ALL, ExportFolder, frame, shown_as_toast, team_filter_dropdowns, username
 
 
 def wire_team(
@@ -110,16 +110,7 @@ def wire_team(
         actor = who(request)
         if "team" not in h.tabs(actor):
             return (gr.skip(),) * 4
-        teams = h.team_choices(actor)
-        team = actor.team_id or (teams[0][1] if teams else None)
-        reps = h.rep_choices(actor, team) if team else []
-        personas = h.persona_choices(actor)
-        return (
-            gr.Dropdown(choices=teams, value=team, visible=len(teams) > 1),
-            gr.Dropdown(choices=[ALL, *reps], value=""),
-            gr.Dropdown(choices=[ALL, *personas], value=""),
-            gr.Group(visible=h.can_override(actor)),
-        )
+        return (*team_filter_dropdowns(h, actor), gr.Group(visible=h.can_override(actor)))
 
     filters = [t.team, t.rep, t.persona, t.scenario, t.state, t.date_from, t.date_to]
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from trainer.web.handlers import WebHandlers
 from trainer.web.layout import TrendsArea
-from trainer.web.ui import ALL, frame, shown_as_toast, username
+from trainer.web.ui import ALL, frame, shown_as_toast, team_filter_dropdowns, username
 from trainer.web.views import TrendPoints
 
 PLOT_COLUMNS = ["period", "criterion", "average", "calls"]
@@ -30,13 +30,7 @@ def wire_trends(blocks: gr.Blocks, h: WebHandlers, r: TrendsArea, trends_tab: gr
         actor = who(request)
         if "trends" not in h.tabs(actor):
             return (gr.skip(),) * 3
-        teams = h.team_choices(actor)
-        team = actor.team_id or (teams[0][1] if teams else None)
-        return (
-            gr.Dropdown(choices=teams, value=team, visible=len(teams) > 1),
-            gr.Dropdown(choices=[ALL, *(h.rep_choices(actor, team) if team else [])], value=""),
-            gr.Dropdown(choices=[ALL, *h.persona_choices(actor)], value=""),
-        )
+        return team_filter_dropdowns(h, actor)
 
     filters = [r.team, r.rep, r.persona, r.scenario, r.date_from, r.date_to, r.period]
 

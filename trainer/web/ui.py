@@ -10,12 +10,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gradio as gr
 import pandas as pd
 
 from trainer.errors import AccessDenied, NotFoundError, RunError, UserError
 from trainer.web.views import Table
+
+if TYPE_CHECKING:
+    from trainer.services.records import Actor
+    from trainer.web.handlers import WebHandlers
 
 ALL = ("All", "")  # the "no filter" choice of a filter dropdown
 
@@ -31,6 +36,18 @@ def shown_as_toast() -> Iterator[None]:
         raise gr.Error(str(exc), title="Please check", print_exception=False) from None
     except RunError as exc:
         raise gr.Error(f"something failed: {exc}", title="Run failed", print_exception=False) from None
+
+
+def team_filter_dropdowns(h: WebHandlers, actor: Actor) -> tuple[gr.Dropdown, gr.Dropdown, gr.Dropdown]:
+    """The team, rep and COO filters of the Team sessions and Trends tabs: the actor's own team first (the team box
+    shown only to whoever sees more than one), every rep and COO of it."""
+    teams = h.team_choices(actor)
+    team = actor.team_id or (teams[0][1] if teams else None)
+    return (
+        gr.Dropdown(choices=teams, value=team, visible=len(teams) > 1),
+        gr.Dropdown(choices=[ALL, *(h.rep_choices(actor, team) if team else [])], value=""),
+        gr.Dropdown(choices=[ALL, *h.persona_choices(actor)], value=""),
+    )
 
 
 def frame(table: Table) -> pd.DataFrame:
