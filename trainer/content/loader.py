@@ -159,38 +159,33 @@ def load_content(root: Path) -> Content:
     )
 
 
-def _load_move_catalogue(root: Path, problems: list[str]) -> MoveCatalogue | None:
-    path = root / "playbooks" / MOVES_FILE
-    label = f"playbooks/{MOVES_FILE}"
+def _load_playbook_yaml(root: Path, filename: str, model: type[M], problems: list[str]) -> M | None:
+    """One YAML file of playbooks/ validated as `model`; None (problems listed) when it is absent or invalid."""
+    path = root / "playbooks" / filename
+    label = f"playbooks/{filename}"
     if not path.is_file():
-        problems.append(f"{label}: (file): missing move catalogue")
         return None
     data, errs = _read_yaml(path, label)
     if errs:
         problems += errs
         return None
     try:
-        return MoveCatalogue.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems += validation_problems(label, exc)
         return None
+
+
+def _load_move_catalogue(root: Path, problems: list[str]) -> MoveCatalogue | None:
+    if not (root / "playbooks" / MOVES_FILE).is_file():
+        problems.append(f"playbooks/{MOVES_FILE}: (file): missing move catalogue")
+        return None
+    return _load_playbook_yaml(root, MOVES_FILE, MoveCatalogue, problems)
 
 
 def _load_glossary(root: Path, problems: list[str]) -> Glossary:
     """The team's glossary (optional: without the file, searches use the query's own words only)."""
-    path = root / "playbooks" / GLOSSARY_FILE
-    label = f"playbooks/{GLOSSARY_FILE}"
-    if not path.is_file():
-        return Glossary()
-    data, errs = _read_yaml(path, label)
-    if errs:
-        problems += errs
-        return Glossary()
-    try:
-        return Glossary.model_validate(data)
-    except ValidationError as exc:
-        problems += validation_problems(label, exc)
-        return Glossary()
+    return _load_playbook_yaml(root, GLOSSARY_FILE, Glossary, problems) or Glossary()
 
 
 def load_glossary(root: Path) -> Glossary:
