@@ -97,6 +97,7 @@ def _persona_file(root: Path) -> str:
         ("bad_prompt", ["prompts/coo_voice_chat.j2", "template syntax"]),
         ("glossary_said_is_the_term", ["playbooks/glossary.yaml", "terms.0", "is the playbook phrase itself"]),
         ("glossary_empty_said", ["playbooks/glossary.yaml", "terms.0.said"]),
+        ("glossary_said_twice", ["playbooks/glossary.yaml", "terms", "stemmed"]),
     ],
 )
 def test_content_check_fails_usefully(content_copy: Path, case: str, expected: list[str]) -> None:
@@ -123,6 +124,12 @@ def test_content_check_fails_usefully(content_copy: Path, case: str, expected: l
         )
     elif case == "glossary_empty_said":
         _break(content_copy, "playbooks/glossary.yaml", lambda d: d["terms"][0].__setitem__("said", []))
+    elif case == "glossary_said_twice":  # "Hiring" under a second term reads like "hiring" under the first
+        _break(
+            content_copy,
+            "playbooks/glossary.yaml",
+            lambda d: d["terms"][1]["said"].append(d["terms"][0]["said"][0].capitalize()),
+        )
     with pytest.raises(ContentError) as exc:
         load_content(content_copy)
     text = str(exc.value)

@@ -1,7 +1,7 @@
 """Retrieval quality: questions in a rep's and a coach's own words must find the passage a coach would point to, in
 the top 3, on both the project's markdown edition and the team's original plain-text playbook.
 
-Three sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
+Five sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
 by what it is (its section tag, objection id, or a phrase of its text), so the same pair checks both editions.
 - PAIRS (19): the first set. The search was then improved on it *and* checked on the second set.
 - tests/data/retrieval_heldout.yaml (29): a held-out set covering every part of the playbook, committed before any
@@ -11,17 +11,24 @@ by what it is (its section tag, objection id, or a phrase of its text), so the s
   The glossary (playbooks/glossary.yaml) was written by another helper, also without seeing any set or search.
 - tests/data/retrieval_blind2.yaml (30): written the same way after every change above was done (new reps, managers
   describing what went wrong on a recorded call, COO quotes), committed and then measured once, without and with
-  the glossary. It is the fairest figure here, and the hardest set.
+  the glossary.
+- tests/data/retrieval_blind3.yaml (30): written the same way (coaches preparing drills, reps before and after a
+  call, COOs and managers describing a call), committed, measured once before and once after a second, larger
+  glossary (written by another helper blind to every set). It is the fairest figure here: nothing was changed after
+  reading it. (The first and held-out sets are not: the brief for the second glossary named a few question forms,
+  "first thirty seconds", "what am I trying to get out of", that those sets use.)
 
-Measured, top 3 (MiniLM int8 + lexical re-rank + soft word matches + the team's glossary):
-  first set     markdown 18/19, original .txt 17/19  (without the glossary: 18 and 18)
-  held-out set  markdown 20/29, original .txt 19/29  (without: 19 and 17)
-  blind set     markdown 22/30, original .txt 25/30  (without: 15 and 21)
-  blind2 set    markdown 18/30, original .txt 17/30  (without: 14 and 13)
-All 108 questions on both editions: 156/216 = 72 % (without the glossary: 135 = 63 %). The issue's goal (>= 93 %)
-is met on the first set only. Typical misses left: a question about a purpose ("what am I trying to achieve when I
-first get them on the line"), and questions where every word is common in the playbook ("how do I end the call
-with a COO"). The thresholds below are the measured levels, so a change that loses a hit fails here.
+Measured, top 3 (MiniLM int8 + lexical re-rank + soft word matches + the team's glossary, 103 terms):
+  first set     markdown 18/19, original .txt 18/19  (first glossary: 18 and 17; none: 18 and 18)
+  held-out set  markdown 21/29, original .txt 20/29  (first glossary: 20 and 19; none: 19 and 17)
+  blind set     markdown 22/30, original .txt 25/30  (first glossary: the same; none: 15 and 21)
+  blind2 set    markdown 20/30, original .txt 18/30  (first glossary: 18 and 17; none: 14 and 13)
+  blind3 set    markdown 18/30, original .txt 17/30  (first glossary: 16 and 15)
+All 138 questions on both editions: 197/276 = 71 % (first glossary: 187 = 68 %). The issue's goal (>= 93 %) is
+met on the first set (the kind of set the issue asks for), not on the stricter ones. Typical misses left:
+questions where every word is common in the playbook ("how do I end the call with a COO"), and descriptions of a
+call that name none of the playbook's ideas. The thresholds below are the measured levels, so a change that loses
+a hit fails here.
 Tried and dropped before the glossary (on the first two sets): a section prior from the move catalogue, section
 score aggregation, BM25 fusion, other embedding texts, hubness correction, pseudo-relevance feedback (see the
 issue notes).
@@ -84,17 +91,20 @@ SETS = {
     "held-out": HELD_OUT,
     "blind": _pairs("retrieval_blind.yaml"),
     "blind2": _pairs("retrieval_blind2.yaml"),
+    "blind3": _pairs("retrieval_blind3.yaml"),
 }
 # measured hits in the top 3, per (set, edition); see the module docstring for the goal
 MIN_HITS = {
     ("first", "markdown"): 18,
-    ("first", "original-txt"): 17,
-    ("held-out", "markdown"): 20,
-    ("held-out", "original-txt"): 19,
+    ("first", "original-txt"): 18,
+    ("held-out", "markdown"): 21,
+    ("held-out", "original-txt"): 20,
     ("blind", "markdown"): 22,
     ("blind", "original-txt"): 25,
-    ("blind2", "markdown"): 18,
-    ("blind2", "original-txt"): 17,
+    ("blind2", "markdown"): 20,
+    ("blind2", "original-txt"): 18,
+    ("blind3", "markdown"): 18,
+    ("blind3", "original-txt"): 17,
 }
 EDITIONS = {"markdown": MARKDOWN_PLAYBOOK, "original-txt": ORIGINAL_PLAYBOOK}
 

@@ -64,6 +64,20 @@ class Glossary(BaseModel):
     # (playbook phrase, its stems, the stems of each everyday form): stemmed once, not at every search
     _stemmed: list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]] = PrivateAttr(default_factory=list)
 
+    @field_validator("terms")
+    @classmethod
+    def _said_under_one_term(cls, terms: list[GlossaryTerm]) -> list[GlossaryTerm]:
+        owner: dict[tuple[str, ...], str] = {}
+        for term in terms:
+            for phrase in term.said:
+                first = owner.setdefault(phrase_stems(phrase), term.playbook)
+                if first != term.playbook:
+                    raise ValueError(
+                        f"{phrase!r} under {term.playbook!r} reads the same as a phrase under {first!r} "
+                        "(same words once stemmed); keep it under one term"
+                    )
+        return terms
+
     def model_post_init(self, context: Any, /) -> None:
         self._stemmed = [(t.playbook, phrase_stems(t.playbook), [phrase_stems(p) for p in t.said]) for t in self.terms]
 
