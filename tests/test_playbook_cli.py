@@ -39,6 +39,12 @@ def test_ingest_then_search_json(tmp_path: Path) -> None:
     assert r.returncode == 0 and {row["metadata"]["section"] for row in json.loads(r.stdout)} == {"objections"}
     r = run("playbook", "search", "how do I end the call", data_dir=tmp_path)
     assert r.returncode == 0 and "1. [" in r.stdout and "Movement 4" in r.stdout
+    assert "also searched for the playbook's words: close" in r.stdout  # the glossary: "end the call" is the close
+    r = run("playbook", "search", "she wants to hire more people", data_dir=tmp_path)
+    assert r.returncode == 0 and "also searched for the playbook's words: more staff" in r.stdout
+    assert "We need more staff" in r.stdout
+    r = run("playbook", "search", "we need more staff", data_dir=tmp_path)  # the playbook's own words: nothing added
+    assert r.returncode == 0 and "also searched" not in r.stdout
 
 
 def test_errors_are_clear_and_change_nothing(tmp_path: Path) -> None:

@@ -137,6 +137,11 @@ class ChromaPassageStore:
                 "set TRAINER_CHROMA_COLLECTION to a new name and ingest again"
             )
 
+    @property
+    def glossary(self) -> Glossary:
+        """The team's glossary the searches use (empty when there is none)."""
+        return self._glossary
+
     # ------------------------------------------------------------------------------------------------ search
 
     def search(self, query: str, k: int = 3, where: dict[str, Any] | None = None) -> list[Passage]:

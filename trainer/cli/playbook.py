@@ -74,6 +74,9 @@ def search(
         ]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    added = store.glossary.playbook_terms_in(query)
+    if added:  # a coach extending the glossary sees what it did to the question
+        _say(f"also searched for the playbook's words: {'; '.join(added)} (playbooks/glossary.yaml)")
     if not passages:
         _say("no passages found (is a playbook ingested? `trainer playbook ingest playbooks/coo_phone_outbound.md`)")
     for i, p in enumerate(passages, 1):
