@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.test_grading import PlaybookStub
+from tests.conftest import ROOT
+from trainer.adapters.chroma_store import open_store
 from trainer.adapters.db import Database
+from trainer.services import knowledge
 from trainer.services.demo import DEMO_PASSWORD, seed_demo
 from trainer.services.facade import Services
 from trainer.services.grading import GradingService
@@ -68,7 +70,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, content, embedder) -> Iterator
     seed_demo(services)
     settings = get_settings()
     practice = PracticeService(settings, content=content, embedder=embedder, use_llm=False)
-    grading = GradingService(settings, content=content, embedder=embedder, store=PlaybookStub())
+    store = open_store(path=tmp_path_factory.mktemp("kb"), embedder=embedder, glossary=content.glossary)
+    knowledge.ingest([ROOT / "playbooks" / "coo_phone_outbound.md"], store=store, embedder=embedder, progress=False)
+    grading = GradingService(settings, content=content, embedder=embedder, store=store)
     blocks = create_app(settings, handlers=WebHandlers(services, LiveCalls(services, practice, grading)))
     port = _free_port()
     blocks.queue(default_concurrency_limit=16).launch(
@@ -269,3 +273,18 @@ def test_the_manager_reads_the_teams_trend_per_criterion(chromium: Any, app: tup
     expect(table).to_contain_text("Operational terms", timeout=WAIT_MS)
     expect(table).to_contain_text("2.00 (2)")  # operational terms: (1 + 3) / 2 over two graded calls
     expect(table).to_contain_text("1.00 (2)")  # disruption risk: (0 + 2) / 2
+
+
+def test_a_rep_looks_something_up_in_the_playbook(chromium: Any, app: tuple[str, Services]) -> None:
+    from playwright.sync_api import expect
+
+    url, _ = app
+    page = _login(chromium, url, "rita")
+    page.get_by_role("tab", name="Playbook").click()
+    query = page.locator("#playbook-query textarea")
+    query.fill("they told me IT would never sign off on it")
+    query.press("Enter")
+    results = page.locator("#playbook-results")
+    expect(results).to_contain_text("IT will block this", timeout=WAIT_MS)
+    page.locator("#playbook-search").click()  # the button asks the same
+    expect(results).to_contain_text("IT will block this", timeout=WAIT_MS)

@@ -291,8 +291,8 @@ def test_nobody_signed_in_gets_nothing(h: WebHandlers) -> None:
 
 
 def test_each_role_sees_its_own_tabs(h: WebHandlers) -> None:
-    assert h.tabs(login(h, "rita")) == ("practice", "sessions")
-    assert set(h.tabs(login(h, "colin"))) == {"practice", "sessions", "drills", "team", "trends"}
+    assert h.tabs(login(h, "rita")) == ("practice", "sessions", "playbook")
+    assert set(h.tabs(login(h, "colin"))) == {"practice", "sessions", "drills", "team", "trends", "playbook"}
     assert set(h.tabs(login(h, "maria"))) >= {"team", "drills", "trends"}
     assert h.can_override(login(h, "maria")) and not h.can_override(login(h, "colin"))
     assert not h.can_override(login(h, "rita")) and not h.can_override(None)

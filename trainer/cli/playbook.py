@@ -74,7 +74,7 @@ def search(
         ]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    added = store.glossary.playbook_terms_in(query)
+    added = knowledge.glossary_terms(store, query)
     if added:  # a coach extending the glossary sees what it did to the question
         _say(f"also searched for the playbook's words: {'; '.join(added)} (playbooks/glossary.yaml)")
     if not passages:

@@ -52,6 +52,11 @@ class GradingService:
                 self._store_problem = str(exc)
         return self._store
 
+    @property
+    def store_problem(self) -> str | None:
+        """Why the playbook store could not be opened (after `store()` returned None)."""
+        return self._store_problem
+
     def grader(self, kind: str | None = None) -> Grader:
         kind = kind or self.settings.grader
         refiner = None

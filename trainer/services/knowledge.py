@@ -101,6 +101,12 @@ def search(store: PassageSearch, query: str, *, k: int = 3, where: dict[str, Any
     return store.search(query, k=k, where=where)
 
 
+def glossary_terms(store: PassageSearch, query: str) -> list[str]:
+    """The playbook words the store's glossary adds to `query` when searching (none without a glossary)."""
+    glossary = getattr(store, "glossary", None)
+    return list(glossary.playbook_terms_in(query)) if glossary is not None else []
+
+
 def section_filter(sections: Sequence[str]) -> dict[str, Any]:
     """The filter for passages in any of these section tags (the rubric's `grounded_in`)."""
     unknown = [s for s in sections if s not in SECTION_TAGS]

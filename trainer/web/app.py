@@ -20,14 +20,15 @@ from trainer.services.facade import Services
 from trainer.services.live_calls import LiveCalls
 from trainer.settings import Settings, get_settings
 from trainer.web.events_calls import wire_calls
+from trainer.web.events_playbook import wire_playbook
 from trainer.web.events_team import wire_team
 from trainer.web.events_trends import wire_trends
 from trainer.web.handlers import WebHandlers
 from trainer.web.handlers_team import TREND_PERIODS
-from trainer.web.layout import drills_area, practice_area, sessions_area, team_area, trends_area
+from trainer.web.layout import drills_area, playbook_area, practice_area, sessions_area, team_area, trends_area
 from trainer.web.ui import username
 
-TAB_IDS = ("practice", "sessions", "drills", "team", "trends")  # in the order of the tabs
+TAB_IDS = ("practice", "sessions", "drills", "team", "trends", "playbook")  # in the order of the tabs
 
 
 def login_checker(services: Services) -> Callable[[str, str], bool]:
@@ -84,6 +85,8 @@ def create_app(
                 t = team_area()
             with gr.Tab("Trends", id="trends", visible=False) as trends_tab:
                 r = trends_area(TREND_PERIODS)
+            with gr.Tab("Playbook", id="playbook", visible=False) as playbook_tab:
+                b = playbook_area(h.playbook_sections())
 
         # ---------------------------------------------------------------------------------------- on load
 
@@ -102,11 +105,22 @@ def create_app(
 
         blocks.load(
             on_load,
-            outputs=[header, practice_tab, sessions_tab, drills_tab, team_tab, trends_tab, tabs, d.create_group],
+            outputs=[
+                header,
+                practice_tab,
+                sessions_tab,
+                drills_tab,
+                team_tab,
+                trends_tab,
+                playbook_tab,
+                tabs,
+                d.create_group,
+            ],
             api_visibility="private",
         )
 
         wire_calls(blocks, h, p, m, tabs, practice_tab, sessions_tab)
         wire_team(blocks, h, d, t, drills_tab, team_tab)
         wire_trends(blocks, h, r, trends_tab)
+        wire_playbook(h, b)
     return blocks

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-from trainer.content.vocab import SCENARIOS
+from trainer.content.vocab import SCENARIOS, SECTION_TAGS
 from trainer.errors import AccessDenied, InputError, NotFoundError
+from trainer.services import knowledge
 from trainer.services.access import require_actor
 from trainer.services.catalogue import DIFFICULTIES
 from trainer.services.drills import DRILL_AUTHORS
@@ -22,13 +23,15 @@ from trainer.web import views
 from trainer.web.handlers_team import TeamHandlers
 from trainer.web.views import CallView, SessionDetail, Table
 
-# Which tabs each role sees. Every role may practise; coaches and managers review their team; coaches set drills.
+# Which tabs each role sees. Every role may practise and read the playbook; coaches and managers review their team;
+# coaches set drills.
 TABS: dict[str, tuple[str, ...]] = {
-    "rep": ("practice", "sessions"),
-    "coach": ("practice", "sessions", "drills", "team", "trends"),
-    "manager": ("practice", "sessions", "drills", "team", "trends"),
-    "admin": ("practice", "sessions", "team", "trends"),
+    "rep": ("practice", "sessions", "playbook"),
+    "coach": ("practice", "sessions", "drills", "team", "trends", "playbook"),
+    "manager": ("practice", "sessions", "drills", "team", "trends", "playbook"),
+    "admin": ("practice", "sessions", "team", "trends", "playbook"),
 }
+PLAYBOOK_RESULTS = 3
 FIRST_TAB = {"rep": "practice", "coach": "drills", "manager": "team", "admin": "team"}
 
 
@@ -229,3 +232,25 @@ class WebHandlers(TeamHandlers):
             return self.services.drills.get(actor, session.drill_id)
         except (AccessDenied, NotFoundError):  # a drill the actor may not see: shown without its title
             return None
+
+    # ------------------------------------------------------------------------------------------------ playbook
+
+    def playbook_sections(self) -> list[tuple[str, str]]:
+        """(label, section tag) for the search's "which part" filter; the first, empty tag: the whole playbook."""
+        return [("Whole playbook", ""), *((views.SECTION_LABELS.get(t, t), t) for t in SECTION_TAGS)]
+
+    def search_playbook(self, actor: Actor | None, query: str, section: str = "") -> str:
+        """The playbook passages that answer a question in the user's own words (markdown)."""
+        require_actor(actor)
+        query = (query or "").strip()
+        if not query:
+            raise InputError('type a question, e.g. "what do I say when they want more staff?"')
+        store = self.live.grading.store() if self.live.grading is not None else None
+        if store is None:
+            problem = self.live.grading.store_problem if self.live.grading is not None else "no playbook store"
+            return f"*The playbook cannot be searched right now ({problem}).*"
+        where = knowledge.section_filter([section]) if section else None
+        passages = knowledge.search(store, query, k=PLAYBOOK_RESULTS, where=where)
+        if not passages and store.count() == 0:
+            return "*No playbook has been ingested yet: run `trainer playbook ingest playbooks/coo_phone_outbound.md`.*"
+        return views.playbook_results(passages, knowledge.glossary_terms(store, query))

@@ -264,3 +264,25 @@ def trends_area(periods: tuple[str, ...]) -> TrendsArea:
     table = gr.Dataframe(label="Average score (calls graded)", interactive=False, elem_id="trend-table")
     plot = gr.LinePlot(x="period", y="average", color="criterion", y_lim=[0, 3], label="Trend", elem_id="trend-plot")
     return TrendsArea(team, rep, persona, scenario, date_from, date_to, period, show, note, table, plot)
+
+
+@dataclass
+class PlaybookArea:
+    query: gr.Textbox
+    section: gr.Dropdown
+    search: gr.Button
+    results: gr.Markdown
+
+
+def playbook_area(sections: list[tuple[str, str]]) -> PlaybookArea:
+    with gr.Row():
+        query = gr.Textbox(
+            label="Ask the playbook",
+            elem_id="playbook-query",
+            placeholder='In your own words, e.g. "the COO says IT will never sign off"',
+            scale=4,
+        )
+        section = gr.Dropdown(sections, value="", label="Where", elem_id="playbook-section", scale=2)
+    search = gr.Button("Search the playbook", variant="primary", elem_id="playbook-search")
+    results = gr.Markdown(elem_id="playbook-results")
+    return PlaybookArea(query, section, search, results)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from trainer.content.loader import Content
 from trainer.grading.model import Grade
 from trainer.grading.render import grade_markdown
+from trainer.ports import Passage
 from trainer.services.grades import GradeView
 from trainer.services.progress import DrillProgress
 from trainer.services.records import Drill, PracticeSession, Turn
@@ -174,3 +175,33 @@ def drill_choice(p: DrillProgress) -> tuple[str, str]:
 
 def percent(value: float | None) -> str:
     return "" if value is None else f"{value:.0f} %"
+
+
+SECTION_LABELS = {
+    "context": "The COO's situation",
+    "scenarios": "Scenarios",
+    "scenario_a": "Scenario A - cold, capacity pressure",
+    "scenario_b": "Scenario B - improvement already under way",
+    "scenario_c": "Scenario C - re-engaging a stalled initiative",
+    "coo_lens": "What COOs optimise for and are wary of",
+    "spine": "The call spine",
+    "movement_1": "Movement 1 - relevance check (opening)",
+    "movement_2": "Movement 2 - constraint framing",
+    "movement_3": "Movement 3 - proof",
+    "movement_4": "Movement 4 - decision or exit (close)",
+    "objections": "Objections",
+    "quality_check": "Quality check (after the call)",
+}
+
+
+def playbook_results(passages: list[Passage], added_terms: list[str]) -> str:
+    """Search results as markdown: each passage under its heading path, what the glossary added to the question."""
+    if not passages:
+        return "*Nothing found in the playbook for that question in this part of it.*"
+    lines = []
+    if added_terms:
+        lines += [f"*Also searched for the playbook's words: {'; '.join(added_terms)}.*", ""]
+    for i, p in enumerate(passages, 1):
+        section = SECTION_LABELS.get(str(p.metadata.get("section", "")), "")
+        lines += [f"**{i}. {p.heading_path}**" + (f" · {section}" if section else ""), "", p.text, ""]
+    return "\n".join(lines)
