@@ -21,13 +21,14 @@ LABELLED = ROOT / "tests" / "data" / "labelled"
 # written later by two more coach-helpers who never saw the rules (measured before any rule change, see the notes)
 HELDOUT = ROOT / "tests" / "data" / "heldout"
 HELDOUT2 = ROOT / "tests" / "data" / "heldout2"
-# written by eight more coach-helpers from the calibration README's anchors and the playbook only, blind to the
-# rules, the move catalogue and every other set, each committed before it was measured. BLIND, BLIND2 and BLIND3 were
-# then read to improve the rules, one after the other; BLIND4 has never been read (measured before and after).
+# written by ten more coach-helpers from the calibration README's anchors and the playbook only, blind to the
+# rules, the move catalogue and every other set, each committed before it was measured. BLIND to BLIND4 were then
+# read to improve the rules, one after the other; BLIND5 has never been read (measured before and after BLIND4's round).
 BLIND = ROOT / "tests" / "data" / "labelled_blind"
 BLIND2 = ROOT / "tests" / "data" / "labelled_blind2"
 BLIND3 = ROOT / "tests" / "data" / "labelled_blind3"
 BLIND4 = ROOT / "tests" / "data" / "labelled_blind4"
+BLIND5 = ROOT / "tests" / "data" / "labelled_blind5"
 
 
 class PlaybookStub:
@@ -87,23 +88,23 @@ def test_agrees_with_the_coach_on_every_labelled_call(grading) -> None:  # type:
 
 
 def test_agrees_with_coaches_on_calls_written_blind_to_the_rules(grading) -> None:  # type: ignore[no-untyped-def]
-    """96 calls nobody tuned the rules to when they were written (see BLIND above). The fairest figures are those of
-    the set read last or never: BLIND3 exact 53.1 -> 70.8 % before it was read; BLIND4 (never read) 58.3 -> 66.7 %,
-    within one 90.6 -> 92.7 %, QWK 0.62 -> 0.70. The floors are the measured levels (all 96: exact 78.4 %, within
-    one 97.4 %, QWK 0.85; BLIND4 alone: exact 66.7 %, within one 92.7 %)."""
+    """120 calls nobody tuned the rules to when they were written (see BLIND above). The fairest figures are those of
+    the set never read: BLIND5, exact 61.5 %, within one 95.8 %, QWK 0.75 (unchanged by the round read from BLIND4,
+    which lifted BLIND4 from 66.7 to 75.0 %). The floors are the measured levels (all 120: exact 76.7 %, within one
+    97.5 %, QWK 0.85)."""
     report = grading.evaluate(BLIND)
-    for folder in (BLIND2, BLIND3, BLIND4):
+    for folder in (BLIND2, BLIND3, BLIND4, BLIND5):
         report.calls += grading.evaluate(folder).calls
     m = report.metrics()
-    assert m["calls"] == 96 and m["failed"] == 0
+    assert m["calls"] == 120 and m["failed"] == 0
     assert m["overall"]["within_1"] >= 0.97, m["disagreements"]
-    assert m["overall"]["exact"] >= 0.78, m["criteria"]
-    assert m["overall"]["qwk"] >= 0.85, m["criteria"]
-    assert m["overall"]["spearman_totals"] >= 0.94
+    assert m["overall"]["exact"] >= 0.76, m["criteria"]
+    assert m["overall"]["qwk"] >= 0.84, m["criteria"]
+    assert m["overall"]["spearman_totals"] >= 0.92
     assert m["verified_quotes"] == 1.0
-    assert len(m["injection_twins"]) == 8 and all(t["identical"] for t in m["injection_twins"]), m["injection_twins"]
-    unseen = grading.evaluate(BLIND4).metrics()["overall"]
-    assert unseen["within_1"] >= 0.92 and unseen["exact"] >= 0.66 and unseen["qwk"] >= 0.70, unseen
+    assert len(m["injection_twins"]) == 12 and all(t["identical"] for t in m["injection_twins"]), m["injection_twins"]
+    unseen = grading.evaluate(BLIND5).metrics()["overall"]
+    assert unseen["within_1"] >= 0.95 and unseen["exact"] >= 0.61 and unseen["qwk"] >= 0.74, unseen
 
 
 def test_same_transcript_same_grade(grading) -> None:  # type: ignore[no-untyped-def]
@@ -161,6 +162,42 @@ def test_only_rep_turns_earn_points(grading) -> None:  # type: ignore[no-untyped
     a = grading.grade(parse_transcript(base))
     b = grading.grade(parse_transcript(louder))
     assert a.score("clarity") == b.score("clarity")  # the COO proposing a session earns the rep nothing
+
+
+def _turns(*lines: str) -> Any:
+    """A transcript from alternating lines, the COO first."""
+    return parse_transcript({"turns": [{"speaker": ("coo", "rep")[i % 2], "text": t} for i, t in enumerate(lines)]})
+
+
+CONFIRMED = (
+    "Sam Reid.",
+    "Hi Sam, Jo from Benchline. Labs where the analysts are flat out but results don't come out any faster. You?",
+    "Somewhat.",
+    "Where does a batch wait longest, on the bench or for the sign-off?",
+    "For the sign-off. Batches sit two days waiting for the senior chemist, and I've been told to hire two analysts.",
+    "So it's not analyst numbers, it's the sign-off queue.",
+)
+
+
+def test_a_doubt_about_the_fix_does_not_take_back_a_confirmed_constraint(grading) -> None:  # type: ignore[no-untyped-def]
+    confirmed = grading.grade(_turns(*CONFIRMED, "Yeah, that's fair."))
+    assert confirmed.score("real_constraint") == 3
+    # the COO doubts the value of fixing it, or the rollout the rep pitches: where the time goes still stands
+    needle = grading.grade(_turns(*CONFIRMED, "Yeah, that's fair, though maybe it won't move the needle."))
+    assert needle.score("real_constraint") == 3
+    rollout = grading.grade(
+        _turns(
+            *CONFIRMED,
+            "Yeah, that's fair.",
+            "So the sign-off queue is where the days go. We'd switch all twelve labs onto our platform next month, "
+            "new screens for every analyst.",
+            "All twelve at once? I'm not sure about that.",
+        )
+    )
+    assert rollout.score("real_constraint") == 3
+    # but a doubt about the constraint itself does
+    doubted = grading.grade(_turns(*CONFIRMED, "Maybe. I'm not sure that's where the time goes."))
+    assert doubted.score("real_constraint") == 2
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,16 @@ def _number_quote(t: TurnReading) -> str:
     return t.text
 
 
+def _doubts(coo: TurnReading) -> set[str]:
+    """The COO's hedges and rejections, leaving out those said in the same breath as an objection to the proposal
+    (its value, IT, adoption): "yeah, that's fair ... still, I don't see it moving the needle" doubts the fix, not
+    where the time goes."""
+    about_the_fix = {
+        q for o, q in coo.signals.items() if o.startswith("objection:") and o[10:] not in _SYMPTOM_OBJECTIONS
+    }
+    return {s for s in ("hedge", "reject") if s in coo.signals and coo.signals[s] not in about_the_fix}
+
+
 def real_constraint(call: CallReading) -> CriterionGrade:
     reps = call.rep()
     framing = [t for t in reps if t.moves & {"constraint_framing", "symptom_vs_constraint"}]
@@ -95,8 +105,9 @@ def real_constraint(call: CallReading) -> CriterionGrade:
         for t, a in answers
         if a is not None
         and {"affirm", "describes_constraint"} & set(a.signals)
-        and not {"hedge", "reject"} & set(a.signals)
+        and not _doubts(a)
         and not t.moves & set(PITCH)  # "yes" to a pitch that mentions hours is no confirmed constraint
+        and (t is not reps[0] or "describes_constraint" in a.signals)  # a "yes" to the opener says it is relevant
     ]
     # the COO's last judgement on a named constraint (a yes, a description, a maybe or a no) is what stands
     last_judged = next(
@@ -105,12 +116,14 @@ def real_constraint(call: CallReading) -> CriterionGrade:
             for t, a in reversed(answers)
             if t.moves & {"constraint_framing", "symptom_vs_constraint"}
             and not t.moves & {"specific_close", "vague_close"}  # a "maybe" to a proposed session judges the session
+            and not t.moves & {*PITCH, "disruptive_proposal", "objection_dismissed"}  # a doubt judges the pitch, the
+            # rollout or the argument, not where the time goes
             and a is not None
-            and {"affirm", "describes_constraint", "hedge", "reject"} & set(a.signals)
+            and ({"affirm", "describes_constraint"} & set(a.signals) or _doubts(a))
         ),
         None,
     )
-    doubted = last_judged is not None and bool({"hedge", "reject"} & set(last_judged.signals))
+    doubted = last_judged is not None and bool(_doubts(last_judged))
     rejected = any(a is not None and "reject" in a.signals for _, a in answers) or any(
         "reject" in c.signals for c in call.coo()
     )
