@@ -45,7 +45,9 @@ def test_every_shipped_file_loads() -> None:
 
 def test_every_shipped_prompt_renders_and_fails_loudly_on_a_missing_variable() -> None:
     content = load_content(ROOT)
-    assert {"coo_voice_chat", "coo_voice_completion", "moves_read", "grade_criterion"} <= set(content.prompts.names())
+    assert {"coo_voice_chat", "coo_voice_completion", "moves_read", "grade_criterion", "search_terms"} <= set(
+        content.prompts.names()
+    )
     with pytest.raises(ContentError) as exc:
         content.prompts.render("coo_voice_chat")
     assert "prompts/coo_voice_chat.j2: variables:" in str(exc.value)

@@ -11,7 +11,9 @@ import pytest
 
 from trainer.adapters.chroma_store import open_store
 from trainer.adapters.db import Database
+from trainer.adapters.llm.scripted import ScriptedLLM
 from trainer.errors import AccessDenied, InputError
+from trainer.playbook.query_terms import QueryTerms
 from trainer.services import knowledge
 from trainer.services.demo import seed_demo
 from trainer.services.facade import Services
@@ -35,11 +37,13 @@ def services(tmp_path: Path, content) -> Iterator[Services]:  # type: ignore[no-
     db.dispose()
 
 
-def handlers(services: Services, content, embedder, store=None, settings: Settings | None = None) -> WebHandlers:  # type: ignore[no-untyped-def]
+def handlers(
+    services: Services, content, embedder, store=None, settings: Settings | None = None, reader=None
+) -> WebHandlers:  # type: ignore[no-untyped-def]
     settings = settings or get_settings()
     practice = PracticeService(settings, content=content, embedder=embedder, use_llm=False)
     grading = GradingService(settings, content=content, embedder=embedder, store=store)
-    return WebHandlers(services, LiveCalls(services, practice, grading))
+    return WebHandlers(services, LiveCalls(services, practice, grading), reader)
 
 
 @pytest.fixture
@@ -57,6 +61,17 @@ def test_a_rep_asks_the_playbook_in_their_own_words(services: Services, content,
     assert '"We need more staff"' in answer  # the objection's passage, under its heading
     assert "Also searched for the playbook's words: more staff" in answer  # the glossary's "hire"
     assert answer.count("**") == 6  # three passages, each under its heading path
+
+
+def test_a_capable_model_reads_the_question_when_one_is_configured(  # type: ignore[no-untyped-def]
+    services: Services, content, embedder, ingested
+) -> None:
+    llm = ScriptedLLM(capable=True).queue({"playbook_terms": ["tool talk"]})
+    h = handlers(services, content, embedder, ingested, reader=QueryTerms(llm, content.prompts, content.glossary))
+    answer = h.search_playbook(h.actor("colin"), "he wouldn't stop going on about his screens")
+    assert "And, as the model read your question: tool talk" in answer
+    assert answer.count("tool talk") >= 2  # and the passage that warns against it is among the results
+    assert "he wouldn't stop going on about his screens" in llm.calls[0].messages[0].content
 
 
 def test_the_search_keeps_to_the_part_of_the_playbook_asked_for(

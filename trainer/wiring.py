@@ -9,6 +9,8 @@ from trainer.settings import Settings
 
 if TYPE_CHECKING:
     from trainer.adapters.db import Database
+    from trainer.content.loader import Content
+    from trainer.playbook.query_terms import QueryTerms
     from trainer.ports import LLM, Embedder, PassageSearch
     from trainer.services.facade import Services
 
@@ -63,3 +65,18 @@ def build_services(settings: Settings) -> Services:
         max_message_chars=settings.max_message_chars,
         default_difficulty=settings.difficulty,
     )
+
+
+def build_question_reader(settings: Settings, content: Content | None = None) -> QueryTerms | None:
+    """A capable model's reading of search questions into the playbook's words, or None: the embedded model is
+    never capable (and is not started for this), nor is a model TRAINER_LLM_CAPABLE does not trust."""
+    if settings.llm_backend == "embedded":
+        return None
+    llm = build_llm(settings)
+    if not llm.capable:
+        return None
+    from trainer.content.loader import load_content
+    from trainer.playbook.query_terms import QueryTerms
+
+    content = content or load_content(settings.content_dir)
+    return QueryTerms(llm, content.prompts, content.glossary)

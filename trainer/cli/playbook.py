@@ -66,7 +66,10 @@ def search(
             raise InputError(f'--where is not valid JSON ({exc.msg}); e.g. \'{{"section": "objections"}}\'') from None
     combined = None if not filters else filters[0] if len(filters) == 1 else {"$and": filters}
     store, _ = _open()
-    passages = knowledge.search(store, query, k=k, where=combined)
+    from trainer.wiring import build_question_reader
+
+    answer = knowledge.ask(store, query, k=k, where=combined, reader=build_question_reader(get_settings()))
+    passages = answer.passages
     if as_json:
         rows = [
             {"id": p.id, "heading_path": p.heading_path, "text": p.text, "score": p.score, "metadata": p.metadata}
@@ -74,9 +77,10 @@ def search(
         ]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    added = knowledge.glossary_terms(store, query)
-    if added:  # a coach extending the glossary sees what it did to the question
-        _say(f"also searched for the playbook's words: {'; '.join(added)} (playbooks/glossary.yaml)")
+    if answer.glossary_terms:  # a coach extending the glossary sees what it did to the question
+        _say(f"also searched for the playbook's words: {'; '.join(answer.glossary_terms)} (playbooks/glossary.yaml)")
+    if answer.model_terms:
+        _say(f"and, as the model read the question: {'; '.join(answer.model_terms)}")
     if not passages:
         _say("no passages found (is a playbook ingested? `trainer playbook ingest playbooks/coo_phone_outbound.md`)")
     for i, p in enumerate(passages, 1):

@@ -96,9 +96,39 @@ def ingest(
     return reports
 
 
-def search(store: PassageSearch, query: str, *, k: int = 3, where: dict[str, Any] | None = None) -> list[Passage]:
-    """Best `k` passages for `query`, best first; `where` is a Chroma-syntax metadata filter."""
-    return store.search(query, k=k, where=where)
+@dataclass(frozen=True)
+class Answer:
+    """A question's passages, best first, and the playbook words added to the question to find them."""
+
+    passages: list[Passage]
+    glossary_terms: list[str]  # from the team's glossary
+    model_terms: list[str]  # read by a capable model, when one is configured
+
+
+class QuestionReader(Protocol):
+    def terms(self, question: str) -> list[str]: ...
+
+
+MAX_READ_CHARS = 1_000  # a question, not a document: longer ones are searched as they are
+
+
+def ask(
+    store: PassageSearch,
+    question: str,
+    *,
+    k: int = 3,
+    where: dict[str, Any] | None = None,
+    reader: QuestionReader | None = None,
+) -> Answer:
+    """A question in the user's own words (the CLI's and the web's search; not the grader's, whose citations stay
+    reproducible): the glossary's playbook words for what it says and, with a capable model (`reader`, see
+    trainer/playbook/query_terms.py), the playbook phrases the model reads in it are added before searching."""
+    from_glossary = glossary_terms(store, question)
+    from_model: list[str] = []
+    if reader is not None and len(question) <= MAX_READ_CHARS:
+        from_model = [t for t in reader.terms(question) if t not in from_glossary]
+    query = f"{question} ({'; '.join(from_model)})" if from_model else question
+    return Answer(store.search(query, k=k, where=where), from_glossary, from_model)
 
 
 def glossary_terms(store: PassageSearch, query: str) -> list[str]:

@@ -63,7 +63,11 @@ def create_app(
             from trainer.wiring import build_services
 
             services = build_services(settings)
-        handlers = WebHandlers(services, live or build_live(settings, services))
+        from trainer.wiring import build_question_reader
+
+        handlers = WebHandlers(
+            services, live or build_live(settings, services), build_question_reader(settings, services.content)
+        )
     h = handlers
 
     def who(request: gr.Request | None) -> Any:

@@ -38,9 +38,10 @@ FIRST_TAB = {"rep": "practice", "coach": "drills", "manager": "team", "admin": "
 class WebHandlers(TeamHandlers):
     """Every screen's handlers: the rep's here, the team's in `TeamHandlers`."""
 
-    def __init__(self, services: Services, live: LiveCalls):
+    def __init__(self, services: Services, live: LiveCalls, question_reader: knowledge.QuestionReader | None = None):
         self.services = services
         self.live = live
+        self.question_reader = question_reader  # a capable model reading Playbook questions, when configured
         self.content = services.content
         self._lock = threading.Lock()
         self._answering: set[str] = set()  # sessions whose COO reply is streaming: one line at a time per call
@@ -250,7 +251,7 @@ class WebHandlers(TeamHandlers):
             problem = self.live.grading.store_problem if self.live.grading is not None else "no playbook store"
             return f"*The playbook cannot be searched right now ({problem}).*"
         where = knowledge.section_filter([section]) if section else None
-        passages = knowledge.search(store, query, k=PLAYBOOK_RESULTS, where=where)
-        if not passages and store.count() == 0:
+        answer = knowledge.ask(store, query, k=PLAYBOOK_RESULTS, where=where, reader=self.question_reader)
+        if not answer.passages and store.count() == 0:
             return "*No playbook has been ingested yet: run `trainer playbook ingest playbooks/coo_phone_outbound.md`.*"
-        return views.playbook_results(passages, knowledge.glossary_terms(store, query))
+        return views.playbook_results(answer)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from trainer.content.loader import Content
 from trainer.grading.model import Grade
 from trainer.grading.render import grade_markdown
-from trainer.ports import Passage
 from trainer.services.grades import GradeView
+from trainer.services.knowledge import Answer
 from trainer.services.progress import DrillProgress
 from trainer.services.records import Drill, PracticeSession, Turn
 
@@ -194,14 +194,17 @@ SECTION_LABELS = {
 }
 
 
-def playbook_results(passages: list[Passage], added_terms: list[str]) -> str:
-    """Search results as markdown: each passage under its heading path, what the glossary added to the question."""
-    if not passages:
+def playbook_results(answer: Answer) -> str:
+    """Search results as markdown: each passage under its heading path, and what was added to the question (the
+    glossary's playbook words, a capable model's reading)."""
+    if not answer.passages:
         return "*Nothing found in the playbook for that question in this part of it.*"
     lines = []
-    if added_terms:
-        lines += [f"*Also searched for the playbook's words: {'; '.join(added_terms)}.*", ""]
-    for i, p in enumerate(passages, 1):
+    if answer.glossary_terms:
+        lines += [f"*Also searched for the playbook's words: {'; '.join(answer.glossary_terms)}.*", ""]
+    if answer.model_terms:
+        lines += [f"*And, as the model read your question: {'; '.join(answer.model_terms)}.*", ""]
+    for i, p in enumerate(answer.passages, 1):
         section = SECTION_LABELS.get(str(p.metadata.get("section", "")), "")
         lines += [f"**{i}. {p.heading_path}**" + (f" · {section}" if section else ""), "", p.text, ""]
     return "\n".join(lines)
