@@ -86,9 +86,7 @@ def _doubts(coo: TurnReading) -> set[str]:
     """The COO's hedges and rejections, leaving out those said in the same breath as an objection to the proposal
     (its value, IT, adoption): "yeah, that's fair ... still, I don't see it moving the needle" doubts the fix, not
     where the time goes."""
-    about_the_fix = {
-        q for o, q in coo.signals.items() if o.startswith("objection:") and o[10:] not in _SYMPTOM_OBJECTIONS
-    }
+    about_the_fix = {coo.signals[f"objection:{o}"] for o in coo.objections if o not in _SYMPTOM_OBJECTIONS}
     return {s for s in ("hedge", "reject") if s in coo.signals and coo.signals[s] not in about_the_fix}
 
 

@@ -31,8 +31,8 @@ TABS: dict[str, tuple[str, ...]] = {
     "manager": ("practice", "sessions", "drills", "team", "trends", "playbook"),
     "admin": ("practice", "sessions", "team", "trends", "playbook"),
 }
-PLAYBOOK_RESULTS = 3
 FIRST_TAB = {"rep": "practice", "coach": "drills", "manager": "team", "admin": "team"}
+PLAYBOOK_RESULTS = 3  # passages shown for a question on the Playbook tab
 
 
 class WebHandlers(TeamHandlers):
