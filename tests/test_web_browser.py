@@ -288,3 +288,5 @@ def test_a_rep_looks_something_up_in_the_playbook(chromium: Any, app: tuple[str,
     expect(results).to_contain_text("IT will block this", timeout=WAIT_MS)
     page.locator("#playbook-search").click()  # the button asks the same
     expect(results).to_contain_text("IT will block this", timeout=WAIT_MS)
+    page.locator("#playbook-read").get_by_text("Read the whole playbook").click()
+    expect(page.locator("#playbook-text")).to_contain_text("Movement 4", timeout=WAIT_MS)

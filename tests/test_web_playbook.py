@@ -84,6 +84,14 @@ def test_the_search_keeps_to_the_part_of_the_playbook_asked_for(
     assert len(headings) == 3 and all("Movement 4" in line for line in headings), headings
 
 
+def test_the_whole_playbook_can_be_read(services: Services, content, embedder) -> None:  # type: ignore[no-untyped-def]
+    h = handlers(services, content, embedder)
+    text = h.playbook_text(h.actor("rita"))
+    assert text == MARKDOWN_PLAYBOOK.read_text(encoding="utf-8")  # the team's edition, as written
+    with pytest.raises(AccessDenied):
+        h.playbook_text(None)
+
+
 def test_bad_questions_and_strangers_get_clear_answers(services: Services, content, embedder, ingested) -> None:  # type: ignore[no-untyped-def]
     h = handlers(services, content, embedder, ingested)
     with pytest.raises(InputError, match="type a question"):

@@ -126,5 +126,5 @@ def create_app(
         wire_calls(blocks, h, p, m, tabs, practice_tab, sessions_tab)
         wire_team(blocks, h, d, t, drills_tab, team_tab)
         wire_trends(blocks, h, r, trends_tab)
-        wire_playbook(h, b)
+        wire_playbook(h, b, playbook_tab)
     return blocks

@@ -9,10 +9,16 @@ from trainer.web.layout import PlaybookArea
 from trainer.web.ui import shown_as_toast, username
 
 
-def wire_playbook(h: WebHandlers, a: PlaybookArea) -> None:
+def wire_playbook(h: WebHandlers, a: PlaybookArea, playbook_tab: gr.Tab) -> None:
     def search(query: str, section: str, request: gr.Request) -> str:
         with shown_as_toast():
             return h.search_playbook(h.actor(username(request)), query, section or "")
 
     a.search.click(search, [a.query, a.section], [a.results], api_name="search_playbook")
     a.query.submit(search, [a.query, a.section], [a.results], api_visibility="private")
+
+    def read(request: gr.Request) -> str:
+        with shown_as_toast():
+            return h.playbook_text(h.actor(username(request)))
+
+    playbook_tab.select(read, None, [a.full_text], api_visibility="private")

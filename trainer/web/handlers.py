@@ -255,3 +255,12 @@ class WebHandlers(TeamHandlers):
         if not answer.passages and store.count() == 0:
             return "*No playbook has been ingested yet: run `trainer playbook ingest playbooks/coo_phone_outbound.md`.*"
         return views.playbook_results(answer)
+
+    def playbook_text(self, actor: Actor | None) -> str:
+        """The team's playbook(s) to read in full (markdown as written; a plain-text edition as preformatted text)."""
+        require_actor(actor)
+        parts = []
+        for path in self.content.playbooks:
+            text = path.read_text(encoding="utf-8")
+            parts.append(text if path.suffix == ".md" else f"```text\n{text}\n```")
+        return "\n\n---\n\n".join(parts) or "*There is no playbook in the content folder.*"

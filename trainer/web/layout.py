@@ -272,6 +272,7 @@ class PlaybookArea:
     section: gr.Dropdown
     search: gr.Button
     results: gr.Markdown
+    full_text: gr.Markdown
 
 
 def playbook_area(sections: list[tuple[str, str]]) -> PlaybookArea:
@@ -285,4 +286,6 @@ def playbook_area(sections: list[tuple[str, str]]) -> PlaybookArea:
         section = gr.Dropdown(sections, value="", label="Where", elem_id="playbook-section", scale=2)
     search = gr.Button("Search the playbook", variant="primary", elem_id="playbook-search")
     results = gr.Markdown(elem_id="playbook-results")
-    return PlaybookArea(query, section, search, results)
+    with gr.Accordion("Read the whole playbook", open=False, elem_id="playbook-read"):
+        full_text = gr.Markdown(elem_id="playbook-text")
+    return PlaybookArea(query, section, search, results, full_text)
