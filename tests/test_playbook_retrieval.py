@@ -1,7 +1,7 @@
 """Retrieval quality: questions in a rep's and a coach's own words must find the passage a coach would point to, in
 the top 3, on both the project's markdown edition and the team's original plain-text playbook.
 
-Five sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
+Six sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
 by what it is (its section tag, objection id, or a phrase of its text), so the same pair checks both editions.
 - PAIRS (19): the first set. The search was then improved on it *and* checked on the second set.
 - tests/data/retrieval_heldout.yaml (29): a held-out set covering every part of the playbook, committed before any
@@ -17,6 +17,9 @@ by what it is (its section tag, objection id, or a phrase of its text), so the s
   glossary (written by another helper blind to every set). It is the fairest figure here: nothing was changed after
   reading it. (The first and held-out sets are not: the brief for the second glossary named a few question forms,
   "first thirty seconds", "what am I trying to get out of", that those sets use.)
+- tests/data/retrieval_blind4.yaml (30): written the same way after everything above (new reps, reps who just hung
+  up, team leads' feedback, COOs' side), committed and measured before and after a third glossary round, which was
+  not kept (it changed nothing in total and lost one hit here). Never read.
 
 Measured, top 3 (MiniLM int8 + lexical re-rank + soft word matches + the team's glossary, 103 terms):
   first set     markdown 18/19, original .txt 18/19  (first glossary: 18 and 17; none: 18 and 18)
@@ -24,7 +27,8 @@ Measured, top 3 (MiniLM int8 + lexical re-rank + soft word matches + the team's 
   blind set     markdown 22/30, original .txt 25/30  (first glossary: the same; none: 15 and 21)
   blind2 set    markdown 20/30, original .txt 18/30  (first glossary: 18 and 17; none: 14 and 13)
   blind3 set    markdown 18/30, original .txt 17/30  (first glossary: 16 and 15)
-All 138 questions on both editions: 197/276 = 71 % (first glossary: 187 = 68 %). The issue's goal (>= 93 %) is
+  blind4 set    markdown 22/30, original .txt 20/30
+All 168 questions on both editions: 239/336 = 71 % (blind3 + blind4, never read: 77/120 = 64 %). The issue's goal (>= 93 %) is
 met on the first set (the kind of set the issue asks for), not on the stricter ones. Typical misses left:
 questions where every word is common in the playbook ("how do I end the call with a COO"), and descriptions of a
 call that name none of the playbook's ideas. The thresholds below are the measured levels, so a change that loses
@@ -92,6 +96,7 @@ SETS = {
     "blind": _pairs("retrieval_blind.yaml"),
     "blind2": _pairs("retrieval_blind2.yaml"),
     "blind3": _pairs("retrieval_blind3.yaml"),
+    "blind4": _pairs("retrieval_blind4.yaml"),
 }
 # measured hits in the top 3, per (set, edition); see the module docstring for the goal
 MIN_HITS = {
@@ -105,6 +110,8 @@ MIN_HITS = {
     ("blind2", "original-txt"): 18,
     ("blind3", "markdown"): 18,
     ("blind3", "original-txt"): 17,
+    ("blind4", "markdown"): 22,
+    ("blind4", "original-txt"): 20,
 }
 EDITIONS = {"markdown": MARKDOWN_PLAYBOOK, "original-txt": ORIGINAL_PLAYBOOK}
 
