@@ -43,6 +43,12 @@ class MoveSpec(BaseModel):
         return v
 
 
+# The COO signals read by cue lists (the objections are read per objection id).
+SIGNAL_NAMES = (
+    "affirm", "hedge", "reject", "accept", "defer", "invite_close", "concern", "describes_constraint", "names_time"
+)  # fmt: skip
+
+
 class CooSignals(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     affirm: list[Pattern]
@@ -56,9 +62,7 @@ class CooSignals(BaseModel):
     names_time: list[Pattern] = []  # a day or a time: the COO saying *when* to a proposed session
     objections: dict[ObjectionId, list[Pattern]]
 
-    @field_validator(
-        "affirm", "hedge", "reject", "accept", "defer", "invite_close", "concern", "describes_constraint", "names_time"
-    )
+    @field_validator(*SIGNAL_NAMES)
     @classmethod
     def _valid(cls, v: list[str]) -> list[str]:
         return _compile_all(v)
@@ -98,20 +102,7 @@ class MoveCatalogue(BaseModel):
     @cached_property
     def compiled_signals(self) -> dict[str, list[re.Pattern[str]]]:
         s = self.coo_signals
-        out = {
-            name: [re.compile(p, re.IGNORECASE) for p in getattr(s, name)]
-            for name in (
-                "affirm",
-                "hedge",
-                "reject",
-                "accept",
-                "defer",
-                "invite_close",
-                "concern",
-                "describes_constraint",
-                "names_time",
-            )
-        }
+        out = {name: [re.compile(p, re.IGNORECASE) for p in getattr(s, name)] for name in SIGNAL_NAMES}
         for oid, patterns in s.objections.items():
             out[f"objection:{oid}"] = [re.compile(p, re.IGNORECASE) for p in patterns]
         return out
