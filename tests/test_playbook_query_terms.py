@@ -52,7 +52,7 @@ def test_the_model_picks_only_playbook_phrases_and_the_question_is_data(content)
 
 
 def test_the_models_reading_is_added_to_the_search(store: ChromaPassageStore, content) -> None:  # type: ignore[no-untyped-def]
-    question = "he wouldn't stop going on about his screens"
+    question = "the rep steamrolled him with dashboards"
     plain = knowledge.ask(store, question)
     reader = QueryTerms(
         ScriptedLLM(capable=True).queue({"playbook_terms": ["tool talk"]}), content.prompts, content.glossary

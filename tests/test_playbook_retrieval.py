@@ -1,7 +1,7 @@
 """Retrieval quality: questions in a rep's and a coach's own words must find the passage a coach would point to, in
 the top 3, on both the project's markdown edition and the team's original plain-text playbook.
 
-Six sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
+Seven sets of pairs, each written once, before measuring, and not tuned to the results. An expected passage is named
 by what it is (its section tag, objection id, or a phrase of its text), so the same pair checks both editions.
 - PAIRS (19): the first set. The search was then improved on it *and* checked on the second set.
 - tests/data/retrieval_heldout.yaml (29): a held-out set covering every part of the playbook, committed before any
@@ -19,23 +19,30 @@ by what it is (its section tag, objection id, or a phrase of its text), so the s
   "first thirty seconds", "what am I trying to get out of", that those sets use.)
 - tests/data/retrieval_blind4.yaml (30): written the same way after everything above (new reps, reps who just hung
   up, team leads' feedback, COOs' side), committed and measured before and after a third glossary round, which was
-  not kept (it changed nothing in total and lost one hit here). Never read.
+  not kept (it changed nothing in total and lost one hit here).
+- tests/data/retrieval_blind5.yaml (30): written the same way (managers reading a graded call, reps preparing a
+  call, coaches writing drills, COO quotes), committed, then measured once before and once after the query map
+  (trainer/playbook/query_map.py), whose settings were chosen on the six sets above. Never read.
+  (While looking for the map, the misses of the six sets above, blind3 and blind4 included, were printed once:
+  they are read sets now.)
 
-Measured, top 3 (MiniLM int8 + lexical re-rank + soft word matches + the team's glossary, 103 terms):
-  first set     markdown 18/19, original .txt 18/19  (first glossary: 18 and 17; none: 18 and 18)
-  held-out set  markdown 21/29, original .txt 20/29  (first glossary: 20 and 19; none: 19 and 17)
-  blind set     markdown 22/30, original .txt 25/30  (first glossary: the same; none: 15 and 21)
-  blind2 set    markdown 20/30, original .txt 18/30  (first glossary: 18 and 17; none: 14 and 13)
-  blind3 set    markdown 18/30, original .txt 17/30  (first glossary: 16 and 15)
-  blind4 set    markdown 22/30, original .txt 20/30
-All 168 questions on both editions: 239/336 = 71 % (blind3 + blind4, never read: 77/120 = 64 %). The issue's goal (>= 93 %) is
-met on the first set (the kind of set the issue asks for), not on the stricter ones. Typical misses left:
-questions where every word is common in the playbook ("how do I end the call with a COO"), and descriptions of a
-call that name none of the playbook's ideas. The thresholds below are the measured levels, so a change that loses
-a hit fails here.
+Measured, top 3 (MiniLM int8 + the team's glossary (103 terms) and the query map fitted on it + lexical re-rank +
+soft word matches); in brackets before the query map, and with the first glossary:
+  first set     markdown 19/19, original .txt 18/19  (18 and 18; first glossary 18 and 17)
+  held-out set  markdown 25/29, original .txt 21/29  (21 and 20; first glossary 20 and 19)
+  blind set     markdown 25/30, original .txt 25/30  (22 and 25; first glossary the same)
+  blind2 set    markdown 21/30, original .txt 19/30  (20 and 18; first glossary 18 and 17)
+  blind3 set    markdown 22/30, original .txt 21/30  (18 and 17; first glossary 16 and 15)
+  blind4 set    markdown 24/30, original .txt 25/30  (22 and 20)
+  blind5 set    markdown 22/30, original .txt 19/30  (20 and 15)
+All 198 questions on both editions: 306/396 = 77 % (before the map 274/396 = 69 %); blind5, never read: 41/60 = 68 %.
+The issue's goal (>= 93 %) is met on the first set (the kind of set the issue asks for), not on the stricter ones.
+Typical misses left: questions where every word is common in the playbook ("how do I end the call with a COO"), and
+descriptions of a call that name none of the playbook's ideas. The thresholds below are the measured levels, so a
+change that loses a hit fails here.
 Tried and dropped before the glossary (on the first two sets): a section prior from the move catalogue, section
 score aggregation, BM25 fusion, other embedding texts, hubness correction, pseudo-relevance feedback (see the
-issue notes).
+issue notes); hubness correction again with the second glossary (on the six sets: +-6 of 336, noise).
 """
 
 from __future__ import annotations
@@ -47,9 +54,11 @@ import pytest
 import yaml
 
 from tests.conftest import ORIGINAL_PLAYBOOK, ROOT
+from trainer.adapters import chroma_store
 from trainer.adapters.chroma_store import ChromaPassageStore, open_store
 from trainer.adapters.embedder_onnx import get_embedder
 from trainer.content.loader import load_content
+from trainer.playbook.query_map import QueryMap
 from trainer.playbook.soft_match import WordVectors, soft_bonus
 from trainer.playbook.tags import normalise
 from trainer.ports import Passage
@@ -97,15 +106,17 @@ SETS = {
     "blind2": _pairs("retrieval_blind2.yaml"),
     "blind3": _pairs("retrieval_blind3.yaml"),
     "blind4": _pairs("retrieval_blind4.yaml"),
+    "blind5": _pairs("retrieval_blind5.yaml"),
 }
 # measured hits in the top 3 per set: (markdown edition, original .txt); see the module docstring for the goal
 MIN_HITS = {
-    "first": (18, 18),
-    "held-out": (21, 20),
-    "blind": (22, 25),
-    "blind2": (20, 18),
-    "blind3": (18, 17),
-    "blind4": (22, 20),
+    "first": (19, 18),
+    "held-out": (25, 21),
+    "blind": (25, 25),
+    "blind2": (21, 19),
+    "blind3": (22, 21),
+    "blind4": (24, 25),
+    "blind5": (22, 19),
 }
 EDITIONS = {"markdown": MARKDOWN_PLAYBOOK, "original-txt": ORIGINAL_PLAYBOOK}
 
@@ -145,15 +156,35 @@ def test_the_held_out_queries_are_new() -> None:
 
 
 def test_the_glossary_finds_what_the_embedding_alone_misses(tmp_path: Path) -> None:
-    """Over all three sets on the markdown edition, the team's glossary must gain hits and lose almost none."""
+    """Over every set on the markdown edition, the team's glossary (its words and the map fitted on it) must gain
+    hits and lose almost none (measured: 107 -> 158 of 198, 55 gained, 4 lost)."""
     plain = open_store(path=tmp_path / "plain")
     knowledge.ingest([MARKDOWN_PLAYBOOK], store=plain, embedder=get_embedder(), progress=False)
     with_glossary = open_store(path=tmp_path / "plain", glossary=load_content(ROOT).glossary)
     pairs = [pair for pairs in SETS.values() for pair in pairs]
     hit_plain = {q for q, want in pairs if any(is_expected(p, want) for p in plain.search(q, k=3))}
     hit_glossary = {q for q, want in pairs if any(is_expected(p, want) for p in with_glossary.search(q, k=3))}
-    assert len(hit_glossary - hit_plain) >= 5, sorted(hit_glossary - hit_plain)
-    assert len(hit_plain - hit_glossary) <= 2, sorted(hit_plain - hit_glossary)
+    assert len(hit_glossary - hit_plain) >= 50, sorted(hit_glossary - hit_plain)
+    assert len(hit_plain - hit_glossary) <= 4, sorted(hit_plain - hit_glossary)
+
+
+def test_the_query_map_finds_what_the_glossary_words_alone_miss(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Over every set on the markdown edition, the map fitted on the glossary must gain hits over the glossary's
+    exact phrasings alone and lose few (measured: 21 gained, 4 lost of 198)."""
+    store = open_store(path=tmp_path / "kb", glossary=load_content(ROOT).glossary)
+    knowledge.ingest([MARKDOWN_PLAYBOOK], store=store, embedder=get_embedder(), progress=False)
+    pairs = [pair for pairs in SETS.values() for pair in pairs]
+
+    def hits() -> set[str]:
+        return {q for q, want in pairs if any(is_expected(p, want) for p in store.search(q, k=3))}
+
+    with_map = hits()
+    monkeypatch.setattr(chroma_store, "query_map_for", lambda glossary, embedder: QueryMap())
+    words_only = hits()
+    assert len(with_map - words_only) >= 18, sorted(with_map - words_only)
+    assert len(words_only - with_map) <= 6, sorted(words_only - with_map)
 
 
 @pytest.mark.parametrize("set_name", list(SETS))

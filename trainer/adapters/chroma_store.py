@@ -29,6 +29,7 @@ from trainer.errors import ConfigError, InputError
 from trainer.playbook.glossary import Glossary
 from trainer.playbook.passages import embedding_text
 from trainer.playbook.query import check_search, normalise_where
+from trainer.playbook.query_map import query_map_for
 from trainer.playbook.rerank import rerank
 from trainer.playbook.soft_match import WordVectors, soft_bonus
 from trainer.ports import Embedder, Passage, StoreUnavailable
@@ -145,11 +146,12 @@ class ChromaPassageStore:
     # ------------------------------------------------------------------------------------------------ search
 
     def search(self, query: str, k: int = 3, where: dict[str, Any] | None = None) -> list[Passage]:
-        """Best `k` passages: the query with the glossary's playbook words for what it says (glossary.py), cosine
-        similarity on the embedding, then a re-rank of the candidates for the rare words they share with the query
-        and for near-synonyms of its words (trainer/playbook/rerank.py, soft_match.py)."""
+        """Best `k` passages: the query with the glossary's playbook words for what it says (glossary.py), its
+        embedding moved toward the playbook's vocabulary by the map fitted on the glossary (query_map.py), cosine
+        similarity, then a re-rank of the candidates for the rare words they share with the query and for
+        near-synonyms of its words (trainer/playbook/rerank.py, soft_match.py)."""
         query = self._glossary.expand(check_search(query, k))
-        vector = self._embedder.embed([query])
+        vector = query_map_for(self._glossary, self._embedder).apply(self._embedder.embed([query]))
         n_candidates = max(4 * k, 20)
         with _store_errors(self.location):
             res = self._collection.query(

@@ -24,6 +24,7 @@ def serve(
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
+    from trainer.playbook.query_map import query_map_for
     from trainer.services.grading import GradingService
     from trainer.services.live_calls import LiveCalls
     from trainer.services.practice import PracticeService
@@ -34,6 +35,7 @@ def serve(
     practice = PracticeService(settings, content=services.content, use_llm=not no_llm)
     live = LiveCalls(services, practice, GradingService(settings, content=services.content))
     _ = practice.embedder  # load the understanding layer's model now, not on the first call
+    query_map_for(services.content.glossary, practice.embedder)  # and fit the playbook search's map (~1 s)
     llm = practice.llm
     start = getattr(llm, "start", None)
     if callable(start):  # the embedded model server: start it before the first rep waits for it
