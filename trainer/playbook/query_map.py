@@ -2,10 +2,10 @@
 
 The glossary adds the playbook's words to a question only when the question uses one of its phrasings word for
 word. The map generalises those pairs: a 384 x 384 matrix fitted by ridge regression so that the embedding of each
-everyday phrasing ("sick of new systems", "they just want bodies") lands near the embedding of its playbook phrase
-("change fatigue", "more staff"), pulled toward the identity so that what the glossary says nothing about stays
-where the model put it. A question is searched with its mapped embedding, so "my people are fed up with new
-initiatives" moves toward the playbook's words even if no listed phrasing matches it exactly.
+everyday phrasing ("more bodies", "out of space") lands near the embedding of its playbook phrase ("more staff",
+"bottleneck is space"), pulled toward the identity so that what the glossary says nothing about stays
+where the model put it. A question is searched with its mapped embedding, so "the director says they physically
+don't have enough room" finds the playbook's "our bottleneck is space" although no listed phrasing matches it.
 
 No question set is used to fit it: only the glossary a coach maintains, so a team's own glossary gives its own map.
 Fitting embeds every phrasing once (~1 s for ~1,400 phrasings) and is cached per process, model and glossary.
