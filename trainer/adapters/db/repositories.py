@@ -9,6 +9,16 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from trainer.adapters.db.rows import (
+    as_assignment,
+    as_drill,
+    as_grade,
+    as_override,
+    as_session,
+    as_team,
+    as_turn,
+    as_user,
+)
 from trainer.adapters.db.tables import (
     AssignmentRow,
     DrillRow,
@@ -36,92 +46,6 @@ from trainer.services.records import (
 )
 
 
-def _team(r: TeamRow) -> Team:
-    return Team(r.id, r.name, r.created_at)
-
-
-def _user(r: UserRow) -> UserRecord:
-    role: Any = r.role
-    return UserRecord(r.id, r.username, r.display_name, role, r.team_id, r.password_hash, r.created_at, r.active)
-
-
-def _session(r: SessionRow) -> PracticeSession:
-    return PracticeSession(
-        id=r.id,
-        user_id=r.user_id,
-        drill_id=r.drill_id,
-        persona_id=r.persona_id,
-        scenario=r.scenario,
-        difficulty=r.difficulty,
-        rubric_id=r.rubric_id,
-        seed=r.seed,
-        state=r.state,  # type: ignore[arg-type]
-        outcome=r.outcome,  # type: ignore[arg-type]
-        started_at=r.started_at,
-        ended_at=r.ended_at,
-    )
-
-
-def _turn(r: TurnRow) -> Turn:
-    return Turn(
-        id=r.id,
-        session_id=r.session_id,
-        index=r.idx,
-        speaker=r.speaker,  # type: ignore[arg-type]
-        text=r.text,
-        status=r.status,  # type: ignore[arg-type]
-        created_at=r.created_at,
-        timing=Timing(r.first_token_s, r.total_s),
-        coo_state=r.coo_state,
-        completed_at=r.completed_at,
-    )
-
-
-def _grade(r: GradeRow) -> Grade:
-    return Grade(
-        id=r.id,
-        session_id=r.session_id,
-        version=r.version,
-        status=r.status,  # type: ignore[arg-type]
-        total=r.total,
-        max_total=r.max_total,
-        rubric_id=r.rubric_id,
-        rubric_version=r.rubric_version,
-        grader=r.grader,
-        model_id=r.model_id,
-        content_hashes=dict(r.content_hashes or {}),
-        document=r.document,
-        created_by=r.created_by,
-        created_at=r.created_at,
-    )
-
-
-def _override(r: OverrideRow) -> GradeOverride:
-    return GradeOverride(r.id, r.grade_id, r.criterion_id, r.ai_score, r.score, r.comment, r.created_by, r.created_at)
-
-
-def _drill(r: DrillRow) -> Drill:
-    return Drill(
-        id=r.id,
-        team_id=r.team_id,
-        created_by=r.created_by,
-        title=r.title,
-        persona_id=r.persona_id,
-        scenario=r.scenario,
-        difficulty=r.difficulty,
-        rubric_id=r.rubric_id,
-        instructions=r.instructions,
-        due_at=r.due_at,
-        pass_mark=r.pass_mark,
-        max_attempts=r.max_attempts,
-        created_at=r.created_at,
-    )
-
-
-def _assignment(r: AssignmentRow) -> Assignment:
-    return Assignment(r.id, r.drill_id, r.user_id, r.team_id, r.assigned_by, r.created_at)
-
-
 class _Repo:
     def __init__(self, db: Session):
         self.db = db
@@ -133,14 +57,14 @@ class SqlTeams(_Repo):
 
     def get(self, team_id: str) -> Team | None:
         r = self.db.get(TeamRow, team_id)
-        return _team(r) if r else None
+        return as_team(r) if r else None
 
     def by_name(self, name: str) -> Team | None:
         r = self.db.scalar(select(TeamRow).where(TeamRow.name == name))
-        return _team(r) if r else None
+        return as_team(r) if r else None
 
     def all(self) -> list[Team]:
-        return [_team(r) for r in self.db.scalars(select(TeamRow).order_by(TeamRow.name))]
+        return [as_team(r) for r in self.db.scalars(select(TeamRow).order_by(TeamRow.name))]
 
 
 class SqlUsers(_Repo):
@@ -160,11 +84,11 @@ class SqlUsers(_Repo):
 
     def get(self, user_id: str, *, lock: bool = False) -> UserRecord | None:
         r = self.db.get(UserRow, user_id, populate_existing=lock, with_for_update=lock or None)
-        return _user(r) if r else None
+        return as_user(r) if r else None
 
     def by_username(self, username: str) -> UserRecord | None:
         r = self.db.scalar(select(UserRow).where(UserRow.username == username))
-        return _user(r) if r else None
+        return as_user(r) if r else None
 
     def find(self, team_id: str | None = None, role: str | None = None) -> list[UserRecord]:
         q = select(UserRow).order_by(UserRow.username)
@@ -172,13 +96,13 @@ class SqlUsers(_Repo):
             q = q.where(UserRow.team_id == team_id)
         if role is not None:
             q = q.where(UserRow.role == role)
-        return [_user(r) for r in self.db.scalars(q)]
+        return [as_user(r) for r in self.db.scalars(q)]
 
     def get_many(self, user_ids: Iterable[str]) -> dict[str, UserRecord]:
         ids = [i for i in dict.fromkeys(user_ids) if isinstance(i, str)]
         if not ids:
             return {}
-        return {r.id: _user(r) for r in self.db.scalars(select(UserRow).where(UserRow.id.in_(ids)))}
+        return {r.id: as_user(r) for r in self.db.scalars(select(UserRow).where(UserRow.id.in_(ids)))}
 
 
 class SqlSessions(_Repo):
@@ -203,7 +127,7 @@ class SqlSessions(_Repo):
     def get(self, session_id: str, *, lock: bool = False) -> PracticeSession | None:
         self.db.flush()
         r = self.db.get(SessionRow, session_id, populate_existing=True, with_for_update=lock or None)
-        return _session(r) if r else None
+        return as_session(r) if r else None
 
     def set_state(
         self, session_id: str, state: SessionState, outcome: Outcome | None, ended_at: dt.datetime | None
@@ -239,7 +163,7 @@ class SqlSessions(_Repo):
             stmt = stmt.where(SessionRow.started_at < q.started_before)
         if q.limit is not None:
             stmt = stmt.limit(q.limit)
-        return [_session(r) for r in self.db.scalars(stmt)]
+        return [as_session(r) for r in self.db.scalars(stmt)]
 
 
 class SqlTurns(_Repo):
@@ -262,13 +186,13 @@ class SqlTurns(_Repo):
 
     def for_session(self, session_id: str) -> list[Turn]:
         rows = self.db.scalars(select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.idx))
-        return [_turn(r) for r in rows]
+        return [as_turn(r) for r in rows]
 
     def last(self, session_id: str) -> Turn | None:
         r = self.db.scalar(
             select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.idx.desc()).limit(1)
         )
-        return _turn(r) if r else None
+        return as_turn(r) if r else None
 
     def complete(
         self,
@@ -325,7 +249,7 @@ class SqlGrades(_Repo):
 
     def versions(self, session_id: str) -> list[Grade]:
         rows = self.db.scalars(select(GradeRow).where(GradeRow.session_id == session_id).order_by(GradeRow.version))
-        return [_grade(r) for r in rows]
+        return [as_grade(r) for r in rows]
 
     def latest(self, session_ids: Sequence[str]) -> dict[str, Grade]:
         if not session_ids:
@@ -341,11 +265,11 @@ class SqlGrades(_Repo):
                 newest, (GradeRow.session_id == newest.c.session_id) & (GradeRow.version == newest.c.v)
             )
         )
-        return {r.session_id: _grade(r) for r in rows}
+        return {r.session_id: as_grade(r) for r in rows}
 
     def get(self, grade_id: str) -> Grade | None:
         r = self.db.get(GradeRow, grade_id)
-        return _grade(r) if r else None
+        return as_grade(r) if r else None
 
     def add_override(self, override: GradeOverride) -> None:
         self.db.add(
@@ -367,7 +291,7 @@ class SqlGrades(_Repo):
         rows = self.db.scalars(
             select(OverrideRow).where(OverrideRow.grade_id.in_(list(grade_ids))).order_by(OverrideRow.created_at)
         )
-        return [_override(r) for r in rows]
+        return [as_override(r) for r in rows]
 
 
 class SqlDrills(_Repo):
@@ -392,17 +316,17 @@ class SqlDrills(_Repo):
 
     def get(self, drill_id: str) -> Drill | None:
         r = self.db.get(DrillRow, drill_id)
-        return _drill(r) if r else None
+        return as_drill(r) if r else None
 
     def find(self, team_id: str | None = None) -> list[Drill]:
         q = select(DrillRow).order_by(DrillRow.created_at.desc())
         if team_id is not None:
             q = q.where(DrillRow.team_id == team_id)
-        return [_drill(r) for r in self.db.scalars(q)]
+        return [as_drill(r) for r in self.db.scalars(q)]
 
     def by_title(self, team_id: str, title: str) -> Drill | None:
         r = self.db.scalar(select(DrillRow).where(DrillRow.team_id == team_id, DrillRow.title == title).limit(1))
-        return _drill(r) if r else None
+        return as_drill(r) if r else None
 
     def assign(self, assignment: Assignment) -> None:
         self.db.add(
@@ -420,7 +344,7 @@ class SqlDrills(_Repo):
         q = select(AssignmentRow).order_by(AssignmentRow.created_at)
         if drill_ids is not None:
             q = q.where(AssignmentRow.drill_id.in_(list(drill_ids)))
-        return [_assignment(r) for r in self.db.scalars(q)]
+        return [as_assignment(r) for r in self.db.scalars(q)]
 
     def assigned_to(self, user_id: str, team_id: str | None) -> list[Drill]:
         """Drills assigned to the user by name, or (when `team_id` is given) to that whole team."""
@@ -429,4 +353,4 @@ class SqlDrills(_Repo):
             target = or_(target, AssignmentRow.team_id == team_id)
         ids = select(AssignmentRow.drill_id).where(target)
         q = select(DrillRow).where(DrillRow.id.in_(ids)).order_by(DrillRow.created_at)
-        return [_drill(r) for r in self.db.scalars(q)]
+        return [as_drill(r) for r in self.db.scalars(q)]
