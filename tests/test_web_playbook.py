@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ORIGINAL_PLAYBOOK, ROOT
 from trainer.adapters.chroma_store import open_store
 from trainer.adapters.db import Database
 from trainer.adapters.llm.scripted import ScriptedLLM
@@ -24,7 +25,7 @@ from trainer.services.practice import PracticeService
 from trainer.settings import Settings, get_settings
 from trainer.web.handlers import WebHandlers
 
-MARKDOWN_PLAYBOOK = Path(__file__).resolve().parents[1] / "playbooks" / "coo_phone_outbound.md"
+MARKDOWN_PLAYBOOK = ROOT / "playbooks" / "coo_phone_outbound.md"
 
 
 @pytest.fixture
@@ -84,12 +85,44 @@ def test_the_search_keeps_to_the_part_of_the_playbook_asked_for(
     assert len(headings) == 3 and all("Movement 4" in line for line in headings), headings
 
 
-def test_the_whole_playbook_can_be_read(services: Services, content, embedder) -> None:  # type: ignore[no-untyped-def]
-    h = handlers(services, content, embedder)
+def test_the_whole_playbook_can_be_read(services: Services, content, embedder, ingested) -> None:  # type: ignore[no-untyped-def]
+    h = handlers(services, content, embedder, ingested)
     text = h.playbook_text(h.actor("rita"))
     assert text == MARKDOWN_PLAYBOOK.read_text(encoding="utf-8")  # the team's edition, as written
     with pytest.raises(AccessDenied):
         h.playbook_text(None)
+
+
+def test_a_playbook_ingested_from_elsewhere_is_shown_as_the_search_reads_it(  # type: ignore[no-untyped-def]
+    services: Services, content, embedder, ingested
+) -> None:
+    knowledge.ingest([ORIGINAL_PLAYBOOK], store=ingested, embedder=embedder, progress=False)
+    text = handlers(services, content, embedder, ingested).playbook_text(services.users.signed_in("colin"))
+    assert text.startswith(MARKDOWN_PLAYBOOK.read_text(encoding="utf-8"))
+    original = text.split(f"*{ORIGINAL_PLAYBOOK.name}, as ingested:*", 1)[1]
+    assert "\n## Conversation Spine (Not a Script)\n" in original  # the plain text's bare heading lines, as headings
+    assert "\n### Movement 2 – Constraint Framing (Middle)\n" in original  # nested under the spine
+    assert original.count("Movement 2 – Constraint Framing (Middle)") == 1  # a heading once, not per passage
+    assert "\n- throughput or capacity is constrained" in original  # its own words, bullets kept
+    assert "“What breaks if we keep operating this way?”" in original
+
+
+def test_a_playbook_not_ingested_or_a_store_down_is_said_over_the_text(  # type: ignore[no-untyped-def]
+    services: Services, content, embedder, tmp_path: Path
+) -> None:
+    empty = open_store(path=tmp_path / "empty", embedder=embedder)
+    text = handlers(services, content, embedder, empty).playbook_text(services.users.signed_in("rita"))
+    assert text.startswith(f"*{MARKDOWN_PLAYBOOK.name} is not ingested")
+    assert "trainer playbook ingest playbooks/coo_phone_outbound.md" in text
+    assert MARKDOWN_PLAYBOOK.read_text(encoding="utf-8") in text
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = get_settings().model_copy(update={"chroma_url": f"http://127.0.0.1:{port}"})
+    h = handlers(services, content, embedder, settings=down)
+    text = h.playbook_text(h.actor("rita"))
+    assert text.startswith(MARKDOWN_PLAYBOOK.read_text(encoding="utf-8"))  # still readable, without a false note
+    assert "cannot be read right now" in text and str(port) in text
 
 
 def test_bad_questions_and_strangers_get_clear_answers(services: Services, content, embedder, ingested) -> None:  # type: ignore[no-untyped-def]

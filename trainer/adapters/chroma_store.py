@@ -185,6 +185,15 @@ class ChromaPassageStore:
         with _store_errors(self.location):
             return int(self._collection.count())
 
+    def all_passages(self) -> list[Passage]:
+        with _store_errors(self.location):
+            res = self._collection.get(include=["documents", "metadatas"])
+        found = [
+            self._passage(pid, doc, meta)
+            for pid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"], strict=True)
+        ]
+        return sorted(found, key=lambda p: (str(p.metadata.get("source", "")), int(p.metadata.get("position", 0))))
+
     # ------------------------------------------------------------------------------------------------ ingest
 
     def source_ids(self, source: str) -> set[str]:

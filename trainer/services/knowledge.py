@@ -149,3 +149,11 @@ def cite(store: PassageSearch, query: str, sections: Sequence[str], *, k: int = 
     """Passages to cite for a rubric criterion: `query` (its citation_query or a moment of the call) within
     the criterion's `grounded_in` sections."""
     return store.search(query, k=k, where=section_filter(sections))
+
+
+def playbooks_in(store: PassageSearch) -> dict[str, list[Passage]]:
+    """The ingested playbooks: each source file's name with its passages in document order."""
+    out: dict[str, list[Passage]] = {}
+    for p in store.all_passages():
+        out.setdefault(str(p.metadata.get("source", "")), []).append(p)
+    return out

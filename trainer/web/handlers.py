@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from trainer.content.vocab import SCENARIOS, SECTION_TAGS
 from trainer.errors import AccessDenied, InputError, NotFoundError
+from trainer.ports import Passage, StoreUnavailable
 from trainer.services import knowledge
 from trainer.services.access import require_actor
 from trainer.services.catalogue import DIFFICULTIES
@@ -257,10 +258,35 @@ class WebHandlers(TeamHandlers):
         return views.playbook_results(answer)
 
     def playbook_text(self, actor: Actor | None) -> str:
-        """The team's playbook(s) to read in full (markdown as written; a plain-text edition as preformatted text)."""
+        """The playbook(s) to read in full: the content folder's as written (markdown as is, plain text
+        preformatted), each saying when it is not ingested; a playbook ingested from elsewhere rebuilt from its
+        stored passages, so what is shown is what the search and the grader use."""
         require_actor(actor)
+        ingested, problem = self._ingested_playbooks()
         parts = []
         for path in self.content.playbooks:
             text = path.read_text(encoding="utf-8")
-            parts.append(text if path.suffix == ".md" else f"```text\n{text}\n```")
+            text = text if path.suffix == ".md" else f"```text\n{text}\n```"
+            if problem is None and path.name not in ingested:
+                text = (
+                    f"*{path.name} is not ingested: the search and the grader do not use it yet "
+                    f"(`trainer playbook ingest {path.parent.name}/{path.name}`).*\n\n{text}"
+                )
+            parts.append(text)
+        names = {path.name for path in self.content.playbooks}
+        for source, passages in ingested.items():
+            if source not in names:
+                parts.append(f"*{source}, as ingested:*\n\n{views.playbook_from_passages(passages)}")
+        if problem is not None:
+            parts.append(f"*The ingested playbooks cannot be read right now ({problem}).*")
         return "\n\n---\n\n".join(parts) or "*There is no playbook in the content folder.*"
+
+    def _ingested_playbooks(self) -> tuple[dict[str, list[Passage]], str | None]:
+        """(source file name: its passages) in the store, or why the store cannot be read."""
+        store = self.live.grading.store() if self.live.grading is not None else None
+        if store is None:
+            return {}, self.live.grading.store_problem if self.live.grading is not None else "no playbook store"
+        try:
+            return knowledge.playbooks_in(store), None
+        except StoreUnavailable as exc:
+            return {}, str(exc)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from trainer.content.loader import Content
 from trainer.grading.model import Grade
 from trainer.grading.render import grade_markdown
+from trainer.ports import Passage
 from trainer.services.grades import GradeView
 from trainer.services.knowledge import Answer
 from trainer.services.progress import DrillProgress
@@ -208,3 +209,34 @@ def playbook_results(answer: Answer) -> str:
         section = SECTION_LABELS.get(str(p.metadata.get("section", "")), "")
         lines += [f"**{i}. {p.heading_path}**" + (f" · {section}" if section else ""), "", p.text, ""]
     return "\n".join(lines)
+
+
+def playbook_from_passages(passages: list[Passage]) -> str:
+    """An ingested playbook rebuilt from its passages (in document order): a heading wherever the heading path
+    changes, at the depth it has in the path, then the passage's text."""
+    lines: list[str] = []
+    shown: list[str] = []
+    for p in passages:
+        path = [part.strip() for part in p.heading_path.split(" > ") if part.strip()]
+        same = 0
+        while same < min(len(path), len(shown)) and path[same] == shown[same]:
+            same += 1
+        for depth in range(same, len(path)):
+            lines += [f"{'#' * min(depth + 2, 6)} {path[depth]}", ""]
+        shown = path
+        lines += [*_kept_lines(p.text), ""]
+    return "\n".join(lines).strip()
+
+
+def _kept_lines(text: str) -> list[str]:
+    """A passage's lines as markdown that keeps them apart: a hard break after each line of prose, a blank line
+    where a bullet list starts or ends (else markdown runs them into one paragraph)."""
+    out: list[str] = []
+    was_bullet = None
+    for line in text.splitlines():
+        bullet = line.lstrip().startswith(("- ", "* ", "• "))
+        if was_bullet is not None and bullet != was_bullet:
+            out.append("")
+        out.append(line if bullet else f"{line}  ")
+        was_bullet = bullet
+    return out
