@@ -99,7 +99,7 @@ def test_a_playbook_ingested_from_elsewhere_is_shown_as_the_search_reads_it(  # 
     knowledge.ingest([ORIGINAL_PLAYBOOK], store=ingested, embedder=embedder, progress=False)
     text = handlers(services, content, embedder, ingested).playbook_text(services.users.signed_in("colin"))
     assert text.startswith(MARKDOWN_PLAYBOOK.read_text(encoding="utf-8"))
-    original = text.split(f"*{ORIGINAL_PLAYBOOK.name}, as ingested:*", 1)[1]
+    original = text.split(f"\n# {ORIGINAL_PLAYBOOK.name}\n\n*As ingested", 1)[1]
     assert "\n## Conversation Spine (Not a Script)\n" in original  # the plain text's bare heading lines, as headings
     assert "\n### Movement 2 – Constraint Framing (Middle)\n" in original  # nested under the spine
     assert original.count("Movement 2 – Constraint Framing (Middle)") == 1  # a heading once, not per passage

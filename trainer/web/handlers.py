@@ -276,7 +276,10 @@ class WebHandlers(TeamHandlers):
         names = {path.name for path in self.content.playbooks}
         for source, passages in ingested.items():
             if source not in names:
-                parts.append(f"*{source}, as ingested:*\n\n{views.playbook_from_passages(passages)}")
+                parts.append(
+                    f"# {source}\n\n*As ingested: rebuilt from the passages the search and the grader use.*\n\n"
+                    + views.playbook_from_passages(passages)
+                )
         if problem is not None:
             parts.append(f"*The ingested playbooks cannot be read right now ({problem}).*")
         return "\n\n---\n\n".join(parts) or "*There is no playbook in the content folder.*"
