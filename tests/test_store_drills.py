@@ -44,7 +44,7 @@ def test_a_reps_drill_goes_from_not_started_to_passed(services: Services) -> Non
     assert (session.persona_id, session.scenario, session.difficulty) == ("priya_raman", "B", "standard")
     p = _status(services, rep, drill_id)
     assert (p.status, p.attempts, p.attempts_left, p.active_session_id) == ("in progress", 1, 1, session.id)
-    with pytest.raises(InputError, match="already have this drill open"):
+    with pytest.raises(InputError, match="already have an attempt at this drill open"):
         services.sessions.start(rep, drill_id=drill_id)
     services.sessions.end(rep, session.id, "deferred")
     services.grades.store_grade(rep, session.id, store_support.grade_doc(scores(1, 2, 1, 2)))  # 50 %

@@ -138,6 +138,11 @@ def test_a_rep_calls_the_coo_and_reads_the_grade(chromium: Any, app: tuple[str, 
     expect(bots.nth(1)).not_to_be_empty()
     expect(msg).to_have_value("")
 
+    page.locator("#start-call").click()  # a second call while on this one: refused, this call stays on screen
+    expect(page.get_by_text("You are still on a call").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#chat")).to_contain_text(OPENER[:40])
+    expect(bots).to_have_count(2)
+
     page.locator("#hang-up").click()
     expect(page.locator("#grade")).to_contain_text("Quality check", timeout=WAIT_MS)
     expect(page.locator("#grade")).to_contain_text("Operational terms")

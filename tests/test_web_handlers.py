@@ -352,7 +352,7 @@ def test_a_rep_abandons_an_open_drill_call_and_starts_it_again(h: WebHandlers) -
     with pytest.raises(InputError, match="still answering"):
         h.abandon_call(rita, session_id)
     list(streaming)
-    with pytest.raises(InputError, match="already have this drill open"):
+    with pytest.raises(InputError, match="already have an attempt at this drill open"):
         h.start_call(rita, None, None, None, drill_id)
     with pytest.raises(NotFoundError):
         h.abandon_call(raj, session_id)
@@ -377,6 +377,9 @@ def test_a_rep_abandons_an_open_drill_call_and_starts_it_again(h: WebHandlers) -
     again = h.start_call(rita, None, None, None, drill_id)  # the drill is free again
     assert again.session_id != session_id
     assert "2 attempts left" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]
+    h.hang_up(rita, again.session_id)
+    h.start_call(rita, None, None, None, drill_id)
+    assert "1 attempt left)" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]
 
 
 def test_the_manager_overrides_a_score_with_a_reason(h: WebHandlers) -> None:

@@ -64,7 +64,11 @@ def check_drill_start(uow: UnitOfWork, actor: Actor, drill_id: str) -> Drill:
     ]
     open_ = [s for s in counted if s.state == "active"]
     if open_:
-        raise InputError(f"you already have this drill open (session {open_[0].id}): resume it or abandon it")
+        started = f"{open_[0].started_at:%Y-%m-%d %H:%M}"
+        raise InputError(
+            f"you already have an attempt at this drill open (started {started}): resume it from My sessions, or "
+            "abandon it there"
+        )
     if drill.max_attempts is not None and len(counted) >= drill.max_attempts:
         raise InputError(f"no attempts left on this drill ({drill.max_attempts} allowed): ask your coach")
     return drill

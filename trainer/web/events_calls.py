@@ -70,15 +70,25 @@ def wire_calls(
 
     p.persona.change(scenarios_for, [p.persona], [p.scenario], api_visibility="private")
 
-    def start(persona_id: str, scenario: str, difficulty: str, drill_id: str, request: gr.Request) -> tuple:
-        with shown_as_toast():
+    def start(
+        persona_id: str, scenario: str, difficulty: str, drill_id: str, state: dict | None, request: gr.Request
+    ) -> tuple:
+        if state and not state.get("ended"):  # the call on screen stays as it is
+            gr.Warning("You are still on a call: hang up (or abandon it) before you start another.", title="On a call")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        try:
             view = h.start_call(who(request), persona_id, scenario, difficulty, drill_id or None)
+        except UserError as exc:  # a warning, not an error over every panel: nothing was started or changed
+            gr.Warning(str(exc), title="Not started")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        except RunError as exc:
+            raise gr.Error(f"something failed: {exc}", title="Run failed", print_exception=False) from None
         state = {"session_id": view.session_id, "messages": view.messages, "ended": False}
         return view.title, view.messages, GRADE_PLACEHOLDER, state
 
     p.start.click(
         start,
-        [p.persona, p.scenario, p.difficulty, p.drill],
+        [p.persona, p.scenario, p.difficulty, p.drill, p.state],
         [p.title, p.chat, p.grade, p.state],
         api_name="start_call",
     )

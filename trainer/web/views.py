@@ -170,7 +170,9 @@ def session_choice(content: Content, session: PracticeSession, who: str = "") ->
 
 def drill_choice(p: DrillProgress) -> tuple[str, str]:
     due = f", due {p.drill.due_at:%Y-%m-%d}" if p.drill.due_at else ""
-    left = f", {p.attempts_left} attempts left" if p.attempts_left is not None else ""
+    left = ""
+    if p.attempts_left is not None:
+        left = f", {p.attempts_left} attempt{'' if p.attempts_left == 1 else 's'} left"
     return f"{p.drill.title} ({p.status}{due}{left})", p.drill.id
 
 
