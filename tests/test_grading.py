@@ -200,6 +200,14 @@ def test_a_doubt_about_the_fix_does_not_take_back_a_confirmed_constraint(grading
     assert doubted.score("real_constraint") == 2
 
 
+def test_the_coo_granting_two_minutes_confirms_no_constraint(grading) -> None:  # type: ignore[no-untyped-def]
+    opener = "Hi Dana, it's Rita from Flowline. Worth a quick check whether trucks are queuing at your inbound doors?"
+    granted = grading.grade(_turns("Dana Okafor.", opener, "Go on. You've got two minutes."))
+    assert granted.score("real_constraint") < 3  # time given to the rep is not time lost in the operation
+    described = grading.grade(_turns("Dana Okafor.", opener, "Most mornings, yes. Two hours at the doors, easily."))
+    assert described.score("real_constraint") == 3
+
+
 @pytest.mark.parametrize(
     "turns, message",
     [([], "no turns"), ([{"speaker": "coo", "text": "Hello?"}], "no rep turns")],
