@@ -229,6 +229,11 @@ def test_the_manager_overrides_a_score_and_sees_the_new_total(chromium: Any, app
     expect(page.locator("#team-grade")).to_contain_text("Call grade", timeout=WAIT_MS)
     expect(page.locator("#override-criterion input")).to_have_value(re.compile("Operational terms: 1/3"))
     page.locator("#override-score input").fill("3")
+    page.locator("#override-save").click()  # no reason yet: a warning; the form stays filled and usable
+    expect(page.get_by_text("an override needs a comment").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#team-grade")).to_contain_text("Call grade")
+    expect(page.get_by_text("Error", exact=True)).to_have_count(0)  # no error badge over the form or the grade
+    expect(page.locator("#override-score input")).to_have_value("3")
     page.locator("#override-reason textarea").fill("She named the discharge time before noon")
     page.locator("#override-save").click()
     new_total = f"{sum(scores.values()) + 2:g}/{graded.max_total:g}"

@@ -6,10 +6,11 @@ import gradio as gr
 
 from trainer.web.handlers import WebHandlers
 from trainer.web.layout import PlaybookArea
-from trainer.web.ui import shown_as_toast, username
+from trainer.web.ui import keeps_outputs, shown_as_toast, username
 
 
 def wire_playbook(h: WebHandlers, a: PlaybookArea, playbook_tab: gr.Tab) -> None:
+    @keeps_outputs(1)
     def search(query: str, section: str, request: gr.Request) -> str:
         with shown_as_toast():
             return h.search_playbook(h.actor(username(request)), query, section or "")

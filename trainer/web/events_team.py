@@ -9,7 +9,15 @@ import gradio as gr
 
 from trainer.web.handlers import WebHandlers
 from trainer.web.layout import DrillsArea, TeamArea
-from trainer.web.ui import ALL, ExportFolder, frame, shown_as_toast, team_filter_dropdowns, username
+from trainer.web.ui import (
+    ALL,
+    ExportFolder,
+    frame,
+    keeps_outputs,
+    shown_as_toast,
+    team_filter_dropdowns,
+    username,
+)
 
 
 def wire_team(
@@ -46,6 +54,7 @@ def wire_team(
     drills_tab.select(load_drills, outputs=drill_outputs, api_visibility="private")
     d.persona.change(scenarios_for, [d.persona], [d.scenario], api_visibility="private")
 
+    @keeps_outputs(3)
     def create_drill(
         persona_id: str,
         scenario: str,
@@ -121,6 +130,7 @@ def wire_team(
         return {"team_id": team, "rep_id": rep, "persona_id": persona, "scenario": scenario, "state": state,
                 "date_from": date_from, "date_to": date_to}  # fmt: skip
 
+    @keeps_outputs(2)
     def team_sessions(
         team: str,
         rep: str,
@@ -161,6 +171,7 @@ def wire_team(
 
     t.team.change(team_changed, [t.team], [t.rep], api_visibility="private")
 
+    @keeps_outputs(1)
     def export(
         team: str,
         rep: str,
@@ -188,6 +199,7 @@ def wire_team(
 
     t.open.click(open_team, [t.pick], [t.title, t.chat, t.grade, t.opened, t.criterion], api_name="open_team_session")
 
+    @keeps_outputs(3)
     def override(
         session_id: str | None, criterion_id: str, score: float | None, reason: str, request: gr.Request
     ) -> tuple:

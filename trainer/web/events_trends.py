@@ -9,7 +9,7 @@ import pandas as pd
 
 from trainer.web.handlers import WebHandlers
 from trainer.web.layout import TrendsArea
-from trainer.web.ui import ALL, frame, shown_as_toast, team_filter_dropdowns, username
+from trainer.web.ui import ALL, frame, keeps_outputs, shown_as_toast, team_filter_dropdowns, username
 from trainer.web.views import TrendPoints
 
 PLOT_COLUMNS = ["period", "criterion", "average", "calls"]
@@ -34,6 +34,7 @@ def wire_trends(blocks: gr.Blocks, h: WebHandlers, r: TrendsArea, trends_tab: gr
 
     filters = [r.team, r.rep, r.persona, r.scenario, r.date_from, r.date_to, r.period]
 
+    @keeps_outputs(3)
     def show(
         team: str,
         rep: str,

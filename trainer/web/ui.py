@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import gradio as gr
 import pandas as pd
@@ -22,20 +23,45 @@ if TYPE_CHECKING:
     from trainer.services.records import Actor
     from trainer.web.handlers import WebHandlers
 
+F = TypeVar("F", bound=Callable[..., Any])
 ALL = ("All", "")  # the "no filter" choice of a filter dropdown
+
+
+class _FixableError(gr.Error):
+    """A UserError on its way to the user: `keeps_outputs` turns it into a warning."""
 
 
 @contextmanager
 def shown_as_toast() -> Iterator[None]:
-    """A UserError (fixable) or RunError (something broke) becomes a Gradio error toast; outputs stay as they were."""
+    """A UserError (fixable) or RunError (something broke) becomes a Gradio error toast. (Gradio also marks every
+    output of the event with an "Error" badge: wrap form-like events in `keeps_outputs` to avoid that.)"""
     try:
         yield
     except (AccessDenied, NotFoundError) as exc:
-        raise gr.Error(str(exc), title="Not available", print_exception=False) from None
+        raise _FixableError(str(exc), title="Not available", print_exception=False) from None
     except UserError as exc:
-        raise gr.Error(str(exc), title="Please check", print_exception=False) from None
+        raise _FixableError(str(exc), title="Please check", print_exception=False) from None
     except RunError as exc:
         raise gr.Error(f"something failed: {exc}", title="Run failed", print_exception=False) from None
+
+
+def keeps_outputs(n_outputs: int) -> Callable[[F], F]:
+    """For an event where the user fills something in (a drill, an override, filters, a question): a fixable error
+    is a warning toast and all `n_outputs` outputs stay as they were, so the form stays filled and usable. (Raised
+    as gr.Error, Gradio would cover every output with an "Error" badge until each is dismissed.)"""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def event(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except _FixableError as exc:
+                gr.Warning(exc.message, title=exc.title)
+                return gr.skip() if n_outputs == 1 else tuple(gr.skip() for _ in range(n_outputs))
+
+        return cast(F, event)
+
+    return wrap
 
 
 def team_filter_dropdowns(h: WebHandlers, actor: Actor) -> tuple[gr.Dropdown, gr.Dropdown, gr.Dropdown]:
