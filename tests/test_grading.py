@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,22 @@ def test_a_doubt_about_the_fix_does_not_take_back_a_confirmed_constraint(grading
     # but a doubt about the constraint itself does
     doubted = grading.grade(_turns(*CONFIRMED, "Maybe. I'm not sure that's where the time goes."))
     assert doubted.score("real_constraint") == 2
+
+
+def test_next_time_suggestions_put_no_words_in_the_reps_mouth(grading) -> None:  # type: ignore[no-untyped-def]
+    """A suggestion quotes nothing the rep did not say: any quoted words in it stand verbatim in a rep turn."""
+    calls = sorted(CALIBRATION_DIR.glob("*.json")) + sorted((ROOT / "tests" / "data" / "labelled").glob("*.json"))
+    quoted = re.compile(r"[\"“‘]([^\"”’]{4,})[\"”’]|(?<![A-Za-z])'(.{4,}?)'(?![A-Za-z])")
+    seen = 0
+    for path in calls:
+        transcript = load_transcript(path)
+        said = " ".join(t.text for t in transcript.turns if t.speaker == "rep")
+        for suggestion in grading.grade(transcript).suggestions:
+            seen += 1
+            for match in quoted.finditer(suggestion.text):
+                words = match.group(1) or match.group(2)
+                assert words in said, (path.name, suggestion.text)
+    assert seen >= 2 * len(calls)
 
 
 def test_the_coo_granting_two_minutes_confirms_no_constraint(grading) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,7 @@
-"""'Next time, try' suggestions: concrete, for the lowest criteria, each grounded in a cited passage."""
+"""'Next time, try' suggestions: concrete, for the lowest criteria, each grounded in a cited passage.
+
+They are advice, not quotes: no line in quotation marks that a rep could read as words put in their mouth (the
+grade's quotes are always the rep's own, checked verbatim)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ _TRY: dict[str, dict[int, str]] = {
     "operational_terms": {
         0: "Drop the product talk: open on what the COO's staff do all day - where work waits, where it is handed off - and ask for their numbers.",
         1: "Replace feature and ROI lines with the COO's flow: time, handoffs, waiting, staff. One operational question beats three features.",
-        2: "Swap the abstract claim for the COO's own numbers: ask how many, how long, where the week goes, and use their answer.",
+        2: "Where a claim or a long explanation crept in, ask for the COO's own numbers instead: how many, how long, where the week goes - and use their answer.",
     },
     "real_constraint": {
         0: "Name where time is being lost (admin, waiting, handoffs) and ask whether that matches their floor.",
@@ -22,7 +25,7 @@ _TRY: dict[str, dict[int, str]] = {
     },
     "clarity": {
         0: "Close: propose a short working session - who, when, what will be mapped - and make it optional, or exit cleanly.",
-        1: "Replace 'I'll send some information' with a specific working session to map where time is lost, made optional.",
+        1: "Turn the loose next step (information to send, a call some time) into a specific working session to map where time is lost, made optional.",
         2: "Tighten the next step: who attends, when, and exactly what will be mapped or reviewed.",
     },
 }
