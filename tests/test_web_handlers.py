@@ -500,3 +500,23 @@ def test_old_csv_exports_are_removed_from_disk_when_a_new_one_is_written(tmp_pat
     assert not first.exists()
     assert recent.exists() and second.exists()  # a download still being fetched is left alone
     assert second.parent == first.parent  # one folder per app, not one per click
+
+
+def test_the_demo_clean_exit_drill_is_passed_by_leaving_well(h: WebHandlers) -> None:
+    """The demo's "Know when to leave" drill: the COO no longer has the problem, and a textbook clean exit passes it
+    (it scores about 8 of 12 on the quality check, so the pass mark must allow it)."""
+    rita = login(h, "rita")
+    drill_id = next(d for label, d in h.my_drill_choices(rita) if label.startswith("Know when to leave"))
+    view = h.start_call(rita, None, None, None, drill_id)
+    for line in (
+        "Marcus, it's Rita from Flowline. We spoke last year about changeover time on the presses, and it stalled "
+        "when spending froze. Is changeover still where your week goes, or should I close it off?",
+        "Understood, so the new cell took changeovers off the table. Then I'll close it off on our side and not "
+        "chase you. Thanks for telling me straight.",
+    ):
+        list(h.say(rita, view.session_id, line))
+        if h.call_over(rita, view.session_id):
+            break
+    grade = h.hang_up(rita, view.session_id)
+    assert "clean exit" in grade.lower()
+    assert "passed" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]

@@ -80,7 +80,9 @@ def _demo_drills(services: Services) -> list[tuple[str, str, str, dict]]:
                 "instructions": "Check relevance early; when the pattern is not theirs, exit cleanly."
                 if not_theirs
                 else "Open on a pattern the COO recognises and earn two minutes before anything else.",
-                "pass_mark": 70,
+                # a textbook clean exit scores about 8 of 12 (the coach's label of the calibration call c04: the
+                # quality check gives little for a constraint the COO does not have), so 70 % could not be passed
+                "pass_mark": 60 if not_theirs else 70,
                 "max_attempts": 3,
             },
         )
