@@ -72,8 +72,9 @@ def test_assigning_a_drill_outside_the_team_writes_nothing(services: Services, d
     [
         ({"due": dt.date(2020, 1, 1)}, "in the past"),
         ({"due": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)}, "in the past"),
-        ({"pass_mark": -1}, "pass mark is a percentage from 0 to 100"),
-        ({"pass_mark": 101}, "pass mark is a percentage from 0 to 100"),
+        ({"pass_mark": -1}, "pass mark is a whole percentage from 0 to 100"),
+        ({"pass_mark": 101}, "pass mark is a whole percentage from 0 to 100"),
+        ({"pass_mark": 65.5}, "pass mark is a whole percentage"),  # refused, not rounded
         ({"pass_mark": 150.5}, "pass mark"),
         ({"pass_mark": True}, "pass mark"),
         ({"pass_mark": "70"}, "pass mark"),

@@ -414,6 +414,9 @@ def test_the_manager_overrides_a_score_with_a_reason(h: WebHandlers) -> None:
     md = h.override_score(maria, session_id, "clarity", new, "She said it in one plain sentence")
     total = before.total - ai + new
     assert f"Total with overrides: {total:g}/{before.grade.max_total:g}" in md
+    top_line = next(line for line in md.splitlines() if line.startswith("**Total:"))  # the first total a reader sees
+    assert top_line.startswith(f"**Total: {total:g}/") and "with manager overrides (AI: " in top_line
+    assert f"### Clarity - {new}/{top} (manager; AI: {ai}/{top})" in md
     assert f"Clarity: **{new}** (AI: {ai}) - by maria, " in md and "She said it in one plain sentence" in md
     assert dict((cid, label) for label, cid in h.criterion_choices(maria, session_id))["clarity"].startswith(
         f"Clarity: {new}/{top} (AI {ai})"

@@ -14,8 +14,11 @@ _READING = {
 }
 
 
-def _criterion_md(c: CriterionGrade) -> list[str]:
-    out = [f"### {c.id.replace('_', ' ').capitalize()} - {c.score}/{c.max}", "", c.rationale, ""]
+def _criterion_md(c: CriterionGrade, override: int | None = None) -> list[str]:
+    heading = f"### {c.id.replace('_', ' ').capitalize()} - {c.score}/{c.max}"
+    if override is not None:
+        heading = f"### {c.id.replace('_', ' ').capitalize()} - {override}/{c.max} (manager; AI: {c.score}/{c.max})"
+    out = [heading, "", c.rationale, ""]
     for e in c.evidence:
         out.append(f'> turn {e.turn}: "{e.quote}"')
     if c.evidence:
@@ -36,12 +39,25 @@ OUTCOME_WORDS = {
 }
 
 
-def grade_markdown(grade: Grade, title: str = "Call grade") -> str:
+def grade_markdown(
+    grade: Grade,
+    title: str = "Call grade",
+    overrides: dict[str, int] | None = None,
+    total_with_overrides: float | None = None,
+) -> str:
+    """The grade for people. With a manager's `overrides` (criterion id -> score), the overridden scores and the
+    total that counts are shown where the AI's would be, the AI's beside them."""
     lines = [f"# {title}", ""]
     if grade.status == "failed":
         return "\n".join([*lines, f"**Grade failed:** {grade.reason}", ""])
+    overrides = overrides or {}
+    total = f"{grade.total}/{grade.max_total}"
+    if overrides and total_with_overrides is not None:
+        total = (
+            f"{total_with_overrides:g}/{grade.max_total} with manager overrides (AI: {grade.total}/{grade.max_total})"
+        )
     lines += [
-        f"**Total: {grade.total}/{grade.max_total}** - outcome: {OUTCOME_WORDS.get(grade.outcome, grade.outcome)} - "
+        f"**Total: {total}** - outcome: {OUTCOME_WORDS.get(grade.outcome, grade.outcome)} - "
         f"grader: {grade.grader}{f' ({grade.model_id})' if grade.model_id else ''} - rubric {grade.rubric_id} "
         f"v{grade.rubric_version}" + (f" - **{grade.status}**: {grade.reason}" if grade.status != "ok" else ""),
         "",
@@ -49,7 +65,7 @@ def grade_markdown(grade: Grade, title: str = "Call grade") -> str:
         "",
     ]
     for c in grade.criteria:
-        lines += _criterion_md(c)
+        lines += _criterion_md(c, overrides.get(c.id))
     lines += ["## The four movements", ""]
     for m in grade.movements:
         mark = "reached" if m.reached else "missed"

@@ -117,8 +117,13 @@ class DrillService:
         due_at = as_due_at(due)
         if due_at is not None and due_at <= now:
             raise InputError(f"the due date {due_at:%Y-%m-%d %H:%M} UTC is in the past: pick a later one")
-        if isinstance(pass_mark, bool) or not isinstance(pass_mark, int | float) or not 0 <= pass_mark <= 100:
-            raise InputError(f"the pass mark is a percentage from 0 to 100, not {pass_mark!r}")
+        if (
+            isinstance(pass_mark, bool)
+            or not isinstance(pass_mark, int | float)
+            or not 0 <= pass_mark <= 100
+            or pass_mark != int(pass_mark)
+        ):
+            raise InputError(f"the pass mark is a whole percentage from 0 to 100, not {pass_mark!r}")
         if max_attempts is not None and (
             isinstance(max_attempts, bool)
             or not isinstance(max_attempts, int)
@@ -143,7 +148,7 @@ class DrillService:
             rubric_id=rubric_id,
             instructions=instructions,
             due_at=due_at,
-            pass_mark=round(pass_mark),
+            pass_mark=int(pass_mark),
             max_attempts=max_attempts,
             created_at=now,
         )

@@ -162,7 +162,8 @@ class GradeService:
                 raise InputError(f"unknown criterion {criterion_id!r} for this grade; valid criteria: {valid}")
             ai_score, top = scores[criterion_id]
             if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= top:
-                raise InputError(f"a score for {criterion_id} is a whole number from 0 to {top}, not {score!r}")
+                label = criterion_id.replace("_", " ")
+                raise InputError(f"a score for {label} is a whole number from 0 to {top}, not {score!r}")
             comment = clean_text(comment)
             if not comment:
                 raise InputError("say why: an override needs a comment")

@@ -206,7 +206,9 @@ def team_area() -> TeamArea:
         gr.Markdown("### Override a score of the opened session")
         with gr.Row():
             criterion = gr.Dropdown(label="Criterion", elem_id="override-criterion", scale=2)
-            score = gr.Number(label="New score", precision=0, minimum=0, elem_id="override-score", scale=1)
+            score = gr.Number(
+                label="New score", minimum=0, elem_id="override-score", scale=1
+            )  # 2.5 is refused, not rounded
             reason = gr.Textbox(label="Why (kept beside the AI score)", elem_id="override-reason", scale=4)
         override = gr.Button("Override score", elem_id="override-save")
     return TeamArea(

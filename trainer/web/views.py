@@ -138,7 +138,12 @@ def stored_grade_markdown(view: GradeView | None, session: PracticeSession, name
         if session.state == "active":
             return "*The call is still open: it is graded when it ends.*"
         return "*Not graded.*"
-    md = grade_markdown(Grade.from_dict(view.grade.document), title=f"Call grade (version {view.grade.version})")
+    md = grade_markdown(
+        Grade.from_dict(view.grade.document),
+        title=f"Call grade (version {view.grade.version})",
+        overrides={cid: o.score for cid, o in view.overrides.items()},
+        total_with_overrides=view.total,
+    )
     if view.overrides:
         lines = ["", "## Manager overrides", ""]
         for cid, o in view.overrides.items():
