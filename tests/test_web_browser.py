@@ -146,9 +146,28 @@ def test_a_rep_calls_the_coo_and_reads_the_grade(chromium: Any, app: tuple[str, 
     page.locator("#hang-up").click()
     expect(page.locator("#grade")).to_contain_text("Quality check", timeout=WAIT_MS)
     expect(page.locator("#grade")).to_contain_text("Operational terms")
+    expect(page.locator("#chat")).to_contain_text("You hung up. The call is over")
 
     page.get_by_role("tab", name="My sessions").click()
     expect(page.locator("#my-sessions")).to_contain_text("hung up", timeout=WAIT_MS)
+
+
+def test_when_the_coo_ends_the_call_the_chat_says_so_and_the_grade_appears(
+    chromium: Any, app: tuple[str, Services]
+) -> None:
+    from playwright.sync_api import expect
+
+    url, _services = app
+    page = _login(chromium, url, "raj")
+    page.locator("#start-call").click()
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(1, timeout=WAIT_MS)
+    msg = page.locator("#msg textarea")
+    msg.fill("Hi, we sell an AI platform with dashboards and automation. Can I book you a demo next week?")
+    msg.press("Enter")  # a pitch and a push for a demo: the COO brushes the rep off and the call ends
+    expect(page.locator("#chat")).to_contain_text("The COO ended the call. The call is over", timeout=WAIT_MS)
+    expect(page.locator("#grade")).to_contain_text("Quality check", timeout=WAIT_MS)
+    page.get_by_role("tab", name="My sessions").click()
+    expect(page.locator("#my-sessions")).to_contain_text("Dana Okafor", timeout=WAIT_MS)
 
 
 def test_the_manager_sees_the_reps_call_in_the_team_sessions(chromium: Any, app: tuple[str, Services]) -> None:

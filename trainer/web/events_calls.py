@@ -25,6 +25,10 @@ def wire_calls(
     def who(request: gr.Request | None) -> Any:
         return h.actor(username(request))
 
+    def ended_line(what: str) -> dict:
+        """The last line of the chat once a call is over, so the rep sees it without typing into a dead call."""
+        return {"role": "assistant", "content": f"*{what} The call is over: your grade is beside the transcript.*"}
+
     # ---------------------------------------------------------------------------------------- my sessions
 
     def load_mine(request: gr.Request) -> tuple:
@@ -121,20 +125,27 @@ def wire_calls(
             if h.call_over(actor, state["session_id"]):  # the COO ended the call: grade it now
                 new_state["ended"] = True
                 grade = h.hang_up(actor, state["session_id"])
+                messages = [*messages, ended_line("The COO ended the call.")]
+                new_state["messages"] = messages
         yield messages, gr.skip(), new_state, grade
 
     for trigger in (p.msg.submit, p.send.click):
-        trigger(send, [p.msg, p.state], [p.chat, p.msg, p.state, p.grade], api_visibility="private")
+        then_lists_refreshed(
+            trigger(send, [p.msg, p.state], [p.chat, p.msg, p.state, p.grade], api_visibility="private")
+        )
 
     def hang_up(state: dict | None, request: gr.Request) -> tuple:
         if not state:
             gr.Warning("No call in progress: start one first.")
-            return gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip()
         with shown_as_toast():
             md = h.hang_up(who(request), state["session_id"])
-        return md, {**state, "ended": True}
+        if state.get("ended"):
+            return md, gr.skip(), gr.skip()
+        messages = [*state["messages"], ended_line("You hung up.")]
+        return md, {**state, "ended": True, "messages": messages}, messages
 
-    then_lists_refreshed(p.hang_up.click(hang_up, [p.state], [p.grade, p.state], api_name="hang_up"))
+    then_lists_refreshed(p.hang_up.click(hang_up, [p.state], [p.grade, p.state, p.chat], api_name="hang_up"))
 
     def abandon(state: dict | None, request: gr.Request) -> tuple:
         if not state or state.get("ended"):
