@@ -105,6 +105,7 @@ def _call_and_open(page: Any) -> Any:
     from playwright.sync_api import expect
 
     page.locator("#start-call").click()
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(1, timeout=WAIT_MS)  # the greeting: the call is on
     msg = page.locator("#msg textarea")
     msg.fill(OPENER)
     msg.press("Enter")
@@ -212,16 +213,21 @@ def test_a_call_left_open_by_a_reload_is_resumed(chromium: Any, app: tuple[str, 
     page = _login(chromium, url, "rosa")
     msg = _call_and_open(page)
 
-    page.reload()
-    page.get_by_role("tab", name="My sessions").click()
+    page.reload()  # the call comes back on Practice by itself
+    expect(page.get_by_text("Your call was still open").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#chat")).to_contain_text(OPENER[:40], timeout=WAIT_MS)
+    next_line = "Where does the time go between the door and the shelf?"
+    msg.fill(next_line)
+    msg.press("Enter")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(3, timeout=WAIT_MS)
+
+    page.get_by_role("tab", name="My sessions").click()  # and My sessions can pick it up too
     expect(page.locator("#my-sessions")).to_contain_text("open", timeout=WAIT_MS)
     page.locator("#my-pick input").click()
     page.get_by_role("option").first.click()
     page.locator("#my-open").click()
     page.locator("#my-resume").click()
-    expect(page.locator("#chat")).to_contain_text(OPENER[:40], timeout=WAIT_MS)  # back on Practice, call rebuilt
-    msg.fill("Where does the time go between the door and the shelf?")
-    msg.press("Enter")
+    expect(page.locator("#chat")).to_contain_text(next_line, timeout=WAIT_MS)  # back on Practice, call rebuilt
     expect(page.locator("#chat [data-testid='bot']")).to_have_count(3, timeout=WAIT_MS)
 
 

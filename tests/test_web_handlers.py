@@ -523,3 +523,12 @@ def test_the_demo_clean_exit_drill_is_passed_by_leaving_well(h: WebHandlers) -> 
     grade = h.hang_up(rita, view.session_id)
     assert "clean exit" in grade.lower()
     assert "passed" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]
+
+
+def test_the_rep_s_open_call_is_found_after_a_reload(h: WebHandlers) -> None:
+    rita, raj = login(h, "rita"), login(h, "raj")
+    assert h.open_call(rita) is None
+    session_id = a_call(h, rita)
+    assert h.open_call(rita) == session_id and h.open_call(raj) is None  # only one's own
+    h.hang_up(rita, session_id)
+    assert h.open_call(rita) is None

@@ -191,19 +191,38 @@ def wire_calls(
         )
     )
 
-    def resume(session_id: str, request: gr.Request) -> Iterator[tuple]:
-        actor = who(request)
+    def resumed(actor: Any, session_id: str) -> Iterator[tuple]:
+        """The Practice tab's (title, chat, grade, state) for an open call picked up again, then the reply the COO
+        still owed when the page went away, as it streams."""
         with shown_as_toast():
-            if not session_id:
-                raise gr.Error("choose a session first", title="Please check", print_exception=False)
             view, owed = h.resume(actor, session_id)
             state = {"session_id": view.session_id, "messages": view.messages, "ended": False}
-            yield view.title, view.messages, GRADE_PLACEHOLDER, state, gr.Tabs(selected="practice")
+            yield view.title, view.messages, GRADE_PLACEHOLDER, state
             reply = ""
-            for reply in owed:  # the reply the COO still owed when the page went away
-                yield gr.skip(), [*view.messages, {"role": "assistant", "content": reply}], *(gr.skip(),) * 3
+            for reply in owed:
+                yield gr.skip(), [*view.messages, {"role": "assistant", "content": reply}], gr.skip(), gr.skip()
             if reply:
                 messages = [*view.messages, {"role": "assistant", "content": reply}]
-                yield gr.skip(), messages, gr.skip(), {**state, "messages": messages}, gr.skip()
+                yield gr.skip(), messages, gr.skip(), {**state, "messages": messages}
+
+    def resume(session_id: str, request: gr.Request) -> Iterator[tuple]:
+        if not session_id:
+            raise gr.Error("choose a session first", title="Please check", print_exception=False)
+        first = True
+        for outputs in resumed(who(request), session_id):
+            yield *outputs, (gr.Tabs(selected="practice") if first else gr.skip())
+            first = False
 
     m.resume.click(resume, [m.pick], [p.title, p.chat, p.grade, p.state, tabs], api_name="resume_call")
+
+    def resume_after_reload(state: dict | None, request: gr.Request) -> Iterator[tuple]:
+        """A page opened (or reloaded) while the rep still has a call open: the call is back on Practice."""
+        actor = who(request)
+        session_id = None if state or "practice" not in h.tabs(actor) else h.open_call(actor)
+        if session_id is None:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        gr.Info("Your call was still open: it is back, carry on where you left off.", title="Call resumed")
+        yield from resumed(actor, session_id)
+
+    blocks.load(resume_after_reload, [p.state], [p.title, p.chat, p.grade, p.state], api_visibility="private")

@@ -161,6 +161,11 @@ class WebHandlers(TeamHandlers):
         self.live.abandon(actor, session_id)
         return "*Call abandoned: it is not graded, and a drill attempt does not count.*"
 
+    def open_call(self, actor: Actor | None) -> str | None:
+        """The actor's newest call that is still open (left by a reload or a closed tab), if any."""
+        active = self.services.sessions.list_mine(require_actor(actor), states=("active",), limit=1)
+        return active[0].id if active else None
+
     def resume(self, actor: Actor | None, session_id: str) -> tuple[CallView, Iterator[str]]:
         """Pick an open call up again (after a reload or a closed tab). The iterator streams a reply still owed."""
         actor = require_actor(actor)
