@@ -171,6 +171,25 @@ def test_when_the_coo_ends_the_call_the_chat_says_so_and_the_grade_appears(
     expect(page.locator("#my-sessions")).to_contain_text("Dana Okafor", timeout=WAIT_MS)
 
 
+def test_choosing_a_drill_shows_the_call_it_sets(chromium: Any, app: tuple[str, Services]) -> None:
+    import re
+
+    from playwright.sync_api import expect
+
+    url, _services = app
+    page = _login(chromium, url, "raj")
+    expect(page.locator("#persona input")).to_have_value(re.compile("^Dana Okafor"), timeout=WAIT_MS)
+    page.locator("#drill input").click()
+    page.get_by_role("option", name=re.compile("Know when to leave")).click()
+    expect(page.locator("#persona input")).to_have_value(re.compile("^Marcus Hale"), timeout=WAIT_MS)
+    expect(page.locator("#scenario input")).to_have_value(re.compile("^C"))
+    expect(page.locator("#difficulty input")).to_have_value("hard")
+    expect(page.locator("#persona input")).to_be_disabled()  # the drill sets the call
+    page.locator("#drill input").click()
+    page.get_by_role("option", name="(free practice)").click()
+    expect(page.locator("#persona input")).to_be_enabled(timeout=WAIT_MS)
+
+
 def test_the_manager_sees_the_reps_call_in_the_team_sessions(chromium: Any, app: tuple[str, Services]) -> None:
     from playwright.sync_api import expect
 

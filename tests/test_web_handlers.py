@@ -377,7 +377,11 @@ def test_a_rep_abandons_an_open_drill_call_and_starts_it_again(h: WebHandlers) -
     again = h.start_call(rita, None, None, None, drill_id)  # the drill is free again
     assert again.session_id != session_id
     assert "2 attempts left" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]
-    h.hang_up(rita, again.session_id)
+    list(h.say(rita, again.session_id, OPENER))
+    verdict = h.hang_up(rita, again.session_id).splitlines()[2]  # one line and gone: far from the pass mark
+    assert (
+        verdict.startswith("**Drill ") and ": not passed** - this call " in verdict and "; 2 attempts left." in verdict
+    )
     h.start_call(rita, None, None, None, drill_id)
     assert "1 attempt left)" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]
 
@@ -522,6 +526,7 @@ def test_the_demo_clean_exit_drill_is_passed_by_leaving_well(h: WebHandlers) -> 
             break
     grade = h.hang_up(rita, view.session_id)
     assert "clean exit" in grade.lower()
+    assert "**Drill 'Know when to leave': passed** - this call " in grade.splitlines()[2]  # said first, under the title
     assert "passed" in dict((d, lbl) for lbl, d in h.my_drill_choices(rita))[drill_id]
 
 

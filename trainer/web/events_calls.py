@@ -68,11 +68,29 @@ def wire_calls(
             refresh_drills, [p.drill], [p.drill], api_visibility="private"
         )
 
-    def scenarios_for(persona_id: str, request: gr.Request) -> Any:
+    def scenarios_for(persona_id: str, scenario: str, request: gr.Request) -> Any:
+        """The persona's scenarios; the one chosen stays when the new persona has it (a drill sets both at once)."""
         with shown_as_toast():
-            return gr.Dropdown(choices=h.scenario_choices(who(request), persona_id), value="A")
+            choices = h.scenario_choices(who(request), persona_id)
+        return gr.Dropdown(choices=choices, value=scenario if scenario in {s for _, s in choices} else "A")
 
-    p.persona.change(scenarios_for, [p.persona], [p.scenario], api_visibility="private")
+    p.persona.change(scenarios_for, [p.persona, p.scenario], [p.scenario], api_visibility="private")
+
+    def drill_chosen(drill_id: str, request: gr.Request) -> tuple:
+        """A drill sets the COO, the scenario and the difficulty (shown, not editable); free practice frees them."""
+        if not drill_id:
+            return gr.Dropdown(interactive=True), gr.Dropdown(interactive=True), gr.Dropdown(interactive=True)
+        actor = who(request)
+        with shown_as_toast():
+            persona_id, scenario, difficulty = h.drill_setup(actor, drill_id)
+            scenarios = h.scenario_choices(actor, persona_id)
+        return (
+            gr.Dropdown(value=persona_id, interactive=False),
+            gr.Dropdown(choices=scenarios, value=scenario, interactive=False),
+            gr.Dropdown(value=difficulty, interactive=False),
+        )
+
+    p.drill.change(drill_chosen, [p.drill], [p.persona, p.scenario, p.difficulty], api_visibility="private")
 
     def start(
         persona_id: str, scenario: str, difficulty: str, drill_id: str, state: dict | None, request: gr.Request

@@ -83,6 +83,14 @@ class WebHandlers(TeamHandlers):
     def difficulty_choices(self) -> list[str]:
         return list(DIFFICULTIES)
 
+    def drill_setup(self, actor: Actor | None, drill_id: str) -> tuple[str, str, str]:
+        """(persona id, scenario, difficulty) of one of the actor's assigned drills: the call it sets."""
+        actor = require_actor(actor)
+        drill = next((p.drill for p in self.services.drills.my_drills(actor) if p.drill.id == drill_id), None)
+        if drill is None:
+            raise NotFoundError("that drill is not assigned to you; choose another one or free practice")
+        return drill.persona_id, drill.scenario, drill.difficulty
+
     def my_drill_choices(self, actor: Actor | None) -> list[tuple[str, str]]:
         """The actor's assigned drills, soonest due first; a passed one is still offered (more practice)."""
         return [views.drill_choice(p) for p in self.services.drills.my_drills(actor)]
@@ -138,7 +146,7 @@ class WebHandlers(TeamHandlers):
             return "*This call was abandoned: it is not graded.*"
         stored = self.services.grades.latest(actor, session_id)
         if stored is not None and stored.grade.status != "failed":
-            return self.grade_text(actor, session, stored)
+            return self._with_drill_verdict(actor, session, self.grade_text(actor, session, stored))
         grade = self.live.hang_up(actor, session_id)
         if grade is None:
             ended = self.services.sessions.get(actor, session_id)
@@ -147,7 +155,26 @@ class WebHandlers(TeamHandlers):
             return "*Call ended. No grader is configured, so it is not graded.*"
         from trainer.grading.render import grade_markdown
 
-        return grade_markdown(grade)
+        return self._with_drill_verdict(actor, session, grade_markdown(grade))
+
+    def _with_drill_verdict(self, actor: Actor, session: PracticeSession, md: str) -> str:
+        """A drill attempt's grade opens with the verdict against the drill's pass mark, and what is left."""
+        drill = self._drill(actor, session)
+        view = self.services.grades.latest(actor, session.id)
+        if drill is None or view is None or view.percent is None:
+            return md
+        progress = next((p for p in self.services.drills.my_drills(actor) if p.drill.id == drill.id), None)
+        verdict = "passed" if view.percent >= drill.pass_mark else "not passed"
+        left = ""
+        if verdict == "not passed" and progress is not None and progress.attempts_left is not None:
+            n = progress.attempts_left
+            left = f"; {n} attempt{'' if n == 1 else 's'} left" if n else "; no attempts left: ask your coach"
+        line = (
+            f"**Drill '{drill.title}': {verdict}** - this call {view.percent:.0f} % against a pass mark of "
+            f"{drill.pass_mark} %{left}."
+        )
+        title, _, rest = md.partition("\n")
+        return f"{title}\n\n{line}\n{rest}" if title.startswith("#") else f"{line}\n\n{md}"
 
     def abandon_call(self, actor: Actor | None, session_id: str) -> str:
         """Drop the rep's open call without a grade (a drill attempt it was does not count, so the drill can be
