@@ -210,3 +210,16 @@ def test_two_starts_of_one_drill_at_once_open_one_session(services: Services) ->
         t.join(timeout=60)
     assert len(started) == 1 and len(refused) == 3, (started, refused)
     assert _status(services, rep, drill_id).attempts == 1
+
+
+def test_a_drill_title_is_used_once_per_team(services: Services) -> None:
+    world = build_world(services)
+    coach = world["coach1"]
+    services.drills.create(coach, persona_id="priya_raman", scenario="B", title="Dock bottleneck")
+    with pytest.raises(InputError, match="already has a drill called 'Dock bottleneck'"):
+        services.drills.create(coach, persona_id="priya_raman", scenario="A", title="Dock bottleneck")
+    first = services.drills.create(coach, persona_id="priya_raman", scenario="B")  # no title: a numbered one
+    second = services.drills.create(coach, persona_id="priya_raman", scenario="B")
+    assert second.title == f"{first.title} (2)"
+    titles = [d.title for d in services.drills.list_team(coach, coach.team_id)]
+    assert titles.count("Dock bottleneck") == 1

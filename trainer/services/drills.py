@@ -134,9 +134,18 @@ class DrillService:
         if len(instructions) > MAX_INSTRUCTIONS:
             raise InputError(f"instructions can be at most {MAX_INSTRUCTIONS} characters (got {len(instructions)})")
         persona = self.content.personas[persona_id]
-        title = clean_text(title) or f"{persona.name} - scenario {scenario} ({difficulty})"
+        named = clean_text(title)
+        title = named or f"{persona.name} - scenario {scenario} ({difficulty})"
         if len(title) > MAX_TITLE:
             raise InputError(f"a drill title can be at most {MAX_TITLE} characters")
+        with self.store.unit_of_work() as uow:
+            if uow.drills.by_title(team_id, title) is not None:
+                if named:  # a second click on a form still filled in, or a name already used
+                    raise InputError(f"the team already has a drill called '{title}': give this one another title")
+                n = 2  # an automatic title gets a number
+                while uow.drills.by_title(team_id, f"{title} ({n})") is not None:
+                    n += 1
+                title = f"{title} ({n})"
         drill = Drill(
             id=new_id(),
             team_id=team_id,
