@@ -425,8 +425,9 @@ def test_the_manager_overrides_a_score_with_a_reason(h: WebHandlers) -> None:
     assert dict((cid, label) for label, cid in h.criterion_choices(maria, session_id))["clarity"].startswith(
         f"Clarity: {new}/{top} (AI {ai})"
     )
-    row = h.team_sessions(maria).rows[[c[1] for c in h.team_sessions(maria).choices].index(session_id)]
-    assert row[-1].startswith(f"{total:g}/") and row[-1].endswith(" *")
+    team = h.team_sessions(maria)
+    score = dict(zip(team.headers, team.rows[[c[1] for c in team.choices].index(session_id)], strict=True))["Score"]
+    assert score.startswith(f"{total:g}/") and score.endswith(" *")
     assert "by maria" in h.open_session(rita, session_id).grade  # the rep reads who changed the score, and why
     assert len(h.services.grades.versions(maria, session_id)) == 1  # the AI's grade is kept as it was
 

@@ -225,16 +225,17 @@ class WebHandlers(TeamHandlers):
             rows.append(
                 [
                     views.when(s.started_at),
+                    views.score_text(view),
+                    views.outcome_text(s),
                     views.persona_label(self.content, s.persona_id),
                     views.scenario_label(self.content, s.persona_id, s.scenario),
                     s.difficulty,
                     drills.get(s.drill_id or "", ""),
-                    views.outcome_text(s),
-                    views.score_text(view),
                 ]
             )
             choices.append(views.session_choice(self.content, s))
-        headers = ["Started (UTC)", "COO", "Scenario", "Difficulty", "Drill", "Outcome", "Score"]
+        # what a rep looks for first (how did it go) before what is long (the scenario's title)
+        headers = ["Started (UTC)", "Score", "Outcome", "COO", "Scenario", "Difficulty", "Drill"]
         return Table(headers, rows, choices)
 
     def open_session(self, actor: Actor | None, session_id: str) -> SessionDetail:

@@ -91,21 +91,22 @@ class TeamHandlers:
             rows.append(
                 [
                     d.title,
-                    views.persona_label(self.content, d.persona_id),
-                    d.scenario,
-                    d.difficulty,
-                    f"{d.due_at:%Y-%m-%d}" if d.due_at else "",
-                    f"{d.pass_mark} %",
                     str(len(progress)),
                     str(count["passed"]),
                     str(count["in progress"]),
                     str(count["not started"]),
                     str(other),
+                    f"{d.due_at:%Y-%m-%d}" if d.due_at else "",
+                    f"{d.pass_mark} %",
+                    views.persona_label(self.content, d.persona_id),
+                    d.scenario,
+                    d.difficulty,
                 ]
             )
             choices.append((d.title, d.id))
-        headers = ["Drill", "COO", "Scenario", "Difficulty", "Due", "Pass mark", "Assigned", "Passed"]
-        headers += ["In progress", "Not started", "Failed/overdue"]
+        # who did it first: the counts fit on screen before the drill's settings
+        headers = ["Drill", "Assigned", "Passed", "In progress", "Not started", "Failed/overdue", "Due", "Pass mark"]
+        headers += ["COO", "Scenario", "Difficulty"]
         return Table(headers, rows, choices)
 
     def drill_completion(self, actor: Actor | None, drill_id: str) -> Table:
@@ -168,16 +169,16 @@ class TeamHandlers:
                 [
                     views.when(s.started_at),
                     r.username,
+                    views.score_text(r.grade),
+                    views.outcome_text(s),
                     views.persona_label(self.content, s.persona_id),
                     s.scenario,
                     s.difficulty,
                     r.drill_title or "",
-                    views.outcome_text(s),
-                    views.score_text(r.grade),
                 ]
             )
             choices.append(views.session_choice(self.content, s, r.username))
-        headers = ["Started (UTC)", "Rep", "COO", "Scenario", "Difficulty", "Drill", "Outcome", "Score"]
+        headers = ["Started (UTC)", "Rep", "Score", "Outcome", "COO", "Scenario", "Difficulty", "Drill"]
         return Table(headers, rows, choices)
 
     def export_csv(
