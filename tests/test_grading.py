@@ -217,6 +217,18 @@ def test_next_time_suggestions_put_no_words_in_the_reps_mouth(grading) -> None: 
     assert seen >= 2 * len(calls)
 
 
+def test_a_before_and_after_with_a_timeline_is_proof_and_a_full_transformation_is_disruptive(grading) -> None:  # type: ignore[no-untyped-def]
+    opener = "Hi Dana, Rita from Flowline. We see DCs where trucks queue at the doors while the team is flat out. You?"
+    story = (
+        "One example: a 3PL with two DCs had trailers waiting about three hours at the doors. Within six weeks of "
+        "moving check-in admin off the dock, waiting dropped to under an hour."
+    )
+    proof = grading.grade(_turns("Dana Okafor.", opener, "Yes, mornings are bad.", story, "Okay."))
+    assert {m.title: m.reached for m in proof.movements}["Proof as operational validation"]
+    pitch = "Hi Dana, Rita from Flowline. It's a full digital transformation of your warehouse, all on our platform."
+    assert grading.grade(_turns("Dana Okafor.", pitch, "Who is this?")).score("disruption_risk") == 1
+
+
 def test_the_coo_granting_two_minutes_confirms_no_constraint(grading) -> None:  # type: ignore[no-untyped-def]
     opener = "Hi Dana, it's Rita from Flowline. Worth a quick check whether trucks are queuing at your inbound doors?"
     granted = grading.grade(_turns("Dana Okafor.", opener, "Go on. You've got two minutes."))
