@@ -229,6 +229,14 @@ def test_a_before_and_after_with_a_timeline_is_proof_and_a_full_transformation_i
     assert grading.grade(_turns("Dana Okafor.", pitch, "Who is this?")).score("disruption_risk") == 1
 
 
+def test_a_loose_next_step_says_what_it_lacks(grading) -> None:  # type: ignore[no-untyped-def]
+    opener = "Hi Dana, Rita from Flowline. We see DCs where trucks queue at the doors while the team is flat out. You?"
+    close = "If it's worth exploring, the next step is a working session to map the receiving process."
+    call = grading.grade(_turns("Dana Okafor.", opener, "Yes, mornings are bad.", close, "Yes, let's do it."))
+    clarity = next(c for c in call.criteria if c.id == "clarity")
+    assert clarity.score == 2 and clarity.rationale.endswith("it does not say who or when.")  # what it did say
+
+
 def test_the_coo_granting_two_minutes_confirms_no_constraint(grading) -> None:  # type: ignore[no-untyped-def]
     opener = "Hi Dana, it's Rita from Flowline. Worth a quick check whether trucks are queuing at your inbound doors?"
     granted = grading.grade(_turns("Dana Okafor.", opener, "Go on. You've got two minutes."))

@@ -206,8 +206,9 @@ def clarity(call: CallReading) -> tuple[CriterionGrade, CallOutcome]:
         if len(elements & {"session", "what", "who", "when"}) >= 3:
             return CriterionGrade("clarity", 3, 3, "A specific working session was agreed: who, when and what will be "
                                   "mapped.", ev), "working_session"  # fmt: skip
-        return CriterionGrade("clarity", 2, 3, "A next step was agreed, but it is loose: it does not say who, when and "
-                              "what will be mapped.", ev), "follow_up_call"  # fmt: skip
+        missing = " or ".join(x for x in ("who", "when", "what will be mapped") if x.split()[0] not in elements)
+        return CriterionGrade("clarity", 2, 3, "A next step was agreed, but it is loose: it does not say "
+                              f"{missing or 'enough of who, when and what will be mapped'}.", ev), "follow_up_call"  # fmt: skip
     last_close = max((t.turn for t in closes + vague), default=-1)
     if exits and exits[-1].turn > last_close:
         return CriterionGrade(
