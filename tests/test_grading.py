@@ -144,6 +144,7 @@ def test_weak_call_gets_grounded_suggestions_and_markdown(grading) -> None:  # t
     for needle in ("## Quality check", "## The four movements", "## Next time, try", "Objections met", "> turn 3"):
         assert needle in md, needle
     assert f"outcome: {OUTCOME_WORDS[grade.outcome]} -" in md and "_" not in OUTCOME_WORDS[grade.outcome]
+    assert md.index("## Next time, try") < md.index("## Quality check")  # what to do next comes first
 
 
 def test_injected_instructions_change_nothing(grading) -> None:  # type: ignore[no-untyped-def]

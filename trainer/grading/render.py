@@ -61,9 +61,14 @@ def grade_markdown(
         f"grader: {grade.grader}{f' ({grade.model_id})' if grade.model_id else ''} - rubric {grade.rubric_id} "
         f"v{grade.rubric_version}" + (f" - **{grade.status}**: {grade.reason}" if grade.status != "ok" else ""),
         "",
-        "## Quality check",
-        "",
     ]
+    if grade.suggestions:  # what to do next time first: the reason a rep reads the grade
+        lines += ["## Next time, try", ""]
+        for sug in grade.suggestions:
+            cite = f" (playbook: *{sug.citation.heading_path}*)" if sug.citation else ""
+            lines.append(f"- {sug.text}{cite}")
+        lines.append("")
+    lines += ["## Quality check", ""]
     for c in grade.criteria:
         lines += _criterion_md(c, overrides.get(c.id))
     lines += ["## The four movements", ""]
@@ -82,12 +87,6 @@ def grade_markdown(
         lines += ["## More from the rubric", ""]
         for s in grade.sections:
             lines.append(f"- {s.id.replace('_', ' ')}: {s.score}/{s.max} - {s.rationale}")
-        lines.append("")
-    if grade.suggestions:
-        lines += ["## Next time, try", ""]
-        for sug in grade.suggestions:
-            cite = f" (playbook: *{sug.citation.heading_path}*)" if sug.citation else ""
-            lines.append(f"- {sug.text}{cite}")
         lines.append("")
     if grade.notes:
         lines += ["## Notes", "", *[f"- {n}" for n in grade.notes], ""]
