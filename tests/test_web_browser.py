@@ -151,6 +151,9 @@ def test_a_rep_calls_the_coo_and_reads_the_grade(chromium: Any, app: tuple[str, 
 
     page.get_by_role("tab", name="My sessions").click()
     expect(page.locator("#my-sessions")).to_contain_text("hung up", timeout=WAIT_MS)
+    page.locator("#my-sessions [data-testid='cell-0-2']").click()  # a click on the row opens the call
+    expect(page.locator("#my-grade")).to_contain_text("Quality check", timeout=WAIT_MS)
+    expect(page.locator("#my-chat")).to_contain_text(OPENER[:40])
 
 
 def test_when_the_coo_ends_the_call_the_chat_says_so_and_the_grade_appears(

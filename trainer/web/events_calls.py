@@ -10,7 +10,7 @@ import gradio as gr
 from trainer.errors import RunError, UserError
 from trainer.web.handlers import WebHandlers
 from trainer.web.layout import GRADE_PLACEHOLDER, PracticeArea, SessionsArea
-from trainer.web.ui import frame, shown_as_toast, username
+from trainer.web.ui import clicked_choice, frame, shown_as_toast, username
 
 
 def wire_calls(
@@ -188,6 +188,18 @@ def wire_calls(
         return detail.title, detail.messages, detail.grade, shown, shown
 
     m.open.click(open_mine, [m.pick], [m.title, m.chat, m.grade, m.resume, m.abandon], api_name="open_session")
+
+    def open_clicked(evt: gr.SelectData, request: gr.Request) -> tuple:
+        """A click on a row of My calls opens that call, as choosing it and pressing Open does."""
+        session_id = clicked_choice(h.my_sessions(who(request)), evt)
+        if session_id is None:
+            gr.Warning("That call is no longer in the list: press Refresh.")
+            return (gr.skip(),) * 6
+        return gr.Dropdown(value=session_id), *open_mine(session_id, request)
+
+    m.table.select(
+        open_clicked, None, [m.pick, m.title, m.chat, m.grade, m.resume, m.abandon], api_visibility="private"
+    )
 
     def abandon_mine(session_id: str, state: dict | None, request: gr.Request) -> tuple:
         """Abandon the open call chosen in My sessions (the same call on the Practice tab ends with it)."""

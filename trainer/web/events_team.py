@@ -12,6 +12,7 @@ from trainer.web.layout import DrillsArea, TeamArea
 from trainer.web.ui import (
     ALL,
     ExportFolder,
+    clicked_choice,
     frame,
     keeps_outputs,
     shown_as_toast,
@@ -198,6 +199,30 @@ def wire_team(
         return detail.title, detail.messages, detail.grade, detail.session_id, picked
 
     t.open.click(open_team, [t.pick], [t.title, t.chat, t.grade, t.opened, t.criterion], api_name="open_team_session")
+
+    def open_clicked(
+        team: str,
+        rep: str,
+        persona: str,
+        scenario: str,
+        state: str,
+        date_from: str,
+        date_to: str,
+        evt: gr.SelectData,
+        request: gr.Request,
+    ) -> tuple:
+        """A click on a row of the team's sessions opens it, as choosing it and pressing Open does."""
+        with shown_as_toast():
+            table = h.team_sessions(who(request), **by_filters(team, rep, persona, scenario, state, date_from, date_to))
+        session_id = clicked_choice(table, evt)
+        if session_id is None:
+            gr.Warning("That session is not in the list any more: press Apply filters.")
+            return (gr.skip(),) * 6
+        return gr.Dropdown(value=session_id), *open_team(session_id, request)
+
+    t.table.select(
+        open_clicked, filters, [t.pick, t.title, t.chat, t.grade, t.opened, t.criterion], api_visibility="private"
+    )
 
     @keeps_outputs(3)
     def override(

@@ -45,6 +45,16 @@ def shown_as_toast() -> Iterator[None]:
         raise gr.Error(f"something failed: {exc}", title="Run failed", print_exception=False) from None
 
 
+def clicked_choice(table: Table, evt: gr.SelectData) -> str | None:
+    """The choice (a session id) of the table row the user clicked, matched by the row's values, so a table that
+    changed since it was drawn never opens the wrong row; None when the row is no longer there."""
+    clicked = [str(v) for v in (evt.row_value or [])]
+    for row, (_label, value) in zip(table.rows, table.choices, strict=False):
+        if [str(v) for v in row] == clicked:
+            return value
+    return None
+
+
 def keeps_outputs(n_outputs: int) -> Callable[[F], F]:
     """For an event where the user fills something in (a drill, an override, filters, a question): a fixable error
     is a warning toast and all `n_outputs` outputs stay as they were, so the form stays filled and usable. (Raised
