@@ -330,6 +330,7 @@ def test_the_manager_reads_the_teams_trend_per_criterion(chromium: Any, app: tup
     expect(table).to_contain_text("Operational terms", timeout=WAIT_MS)
     expect(table).to_contain_text("2.00 (2)")  # operational terms: (1 + 3) / 2 over two graded calls
     expect(table).to_contain_text("1.00 (2)")  # disruption risk: (0 + 2) / 2
+    expect(page.locator("#trend-note")).to_contain_text("One period so far")  # why the plot has no line yet
 
 
 def test_a_rep_looks_something_up_in_the_playbook(chromium: Any, app: tuple[str, Services]) -> None:

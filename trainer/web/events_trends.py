@@ -56,11 +56,12 @@ def wire_trends(blocks: gr.Blocks, h: WebHandlers, r: TrendsArea, trends_tab: gr
                 date_to=date_to,
                 period=period or "week",
             )
-        note = (
-            "*Average score per criterion (calls graded in brackets), overrides applied.*"
-            if trends.points
-            else "*No graded calls match these filters.*"
-        )
+        periods = {point[0] for point in trends.points}
+        note = "*No graded calls match these filters.*"
+        if periods:
+            note = "*Average score per criterion (calls graded in brackets), overrides applied.*"
+        if len(periods) == 1:  # a line needs two points: say so rather than show an empty plot
+            note += " *One period so far: the plot draws its lines from the second one on; the table has the scores.*"
         return note, frame(trends.table), plot_frame(trends)
 
     blocks.load(load_filters, outputs=[r.team, r.rep, r.persona], api_visibility="private")

@@ -262,7 +262,9 @@ def trends_area(periods: tuple[str, ...]) -> TrendsArea:
         date_to = gr.Textbox(label="To (YYYY-MM-DD)")
         period = gr.Dropdown(list(periods), value=periods[0], label="Per", elem_id="trend-period")
     show = gr.Button("Show trends", elem_id="trend-show")
-    note = gr.Markdown("*Average score per criterion over the team's graded calls (overrides applied).*")
+    note = gr.Markdown(
+        "*Average score per criterion over the team's graded calls (overrides applied).*", elem_id="trend-note"
+    )
     table = gr.Dataframe(label="Average score (calls graded)", interactive=False, elem_id="trend-table")
     plot = gr.LinePlot(x="period", y="average", color="criterion", y_lim=[0, 3], label="Trend", elem_id="trend-plot")
     return TrendsArea(team, rep, persona, scenario, date_from, date_to, period, show, note, table, plot)
