@@ -200,6 +200,8 @@ def test_the_manager_sees_the_reps_call_in_the_team_sessions(chromium: Any, app:
     raj = services.users.authenticate("raj", DEMO_PASSWORD)
     session = services.sessions.start(raj, persona_id="marcus_hale", scenario="C", seed=1)
     services.sessions.append_rep_turn(raj, session.id, "Is changeover time where your week goes?")
+    rita = services.users.authenticate("rita", DEMO_PASSWORD)
+    services.sessions.start(rita, persona_id="dana_okafor", scenario="A", seed=1)
     page = _login(chromium, url, "maria")
     expect(page.get_by_role("tab", name="Team sessions")).to_be_visible()
     table = page.locator("#team-sessions")
@@ -211,7 +213,18 @@ def test_the_manager_sees_the_reps_call_in_the_team_sessions(chromium: Any, app:
     with page.expect_download(timeout=WAIT_MS) as download:
         page.locator("#team-csv a").first.click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
-    assert exported.startswith("session_id,username,") and f"{session.id},raj," in exported
+    assert exported.startswith("session_id,username,") and f"{session.id},raj," in exported and ",rita," in exported
+
+    page.locator("#team-rep input").click()
+    page.get_by_role("option", name="raj").first.click()  # no Apply: a filter applies when chosen
+    expect(table).not_to_contain_text("rita", timeout=WAIT_MS)
+    expect(table).to_contain_text("raj")
+    page.locator("#team-export").click()  # and the export is the table on screen
+    expect(page.locator("#team-csv")).to_contain_text("team-sessions-", timeout=WAIT_MS)
+    with page.expect_download(timeout=WAIT_MS) as download:
+        page.locator("#team-csv a").first.click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert ",raj," in exported and ",rita," not in exported
 
     page.get_by_role("tab", name="Drills").click()
     expect(page.locator("#team-drills")).to_contain_text("Warm-up: find the real constraint", timeout=WAIT_MS)

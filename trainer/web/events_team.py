@@ -165,6 +165,11 @@ def wire_team(
         team_sessions_on_show, filters, [t.table, t.pick], api_visibility="private"
     )
     t.apply.click(team_sessions, filters, [t.table, t.pick], api_name="team_sessions")
+    # a choice in a filter applies at once (a date on Enter), so the table and the CSV export always match
+    for choice in (t.rep, t.persona, t.scenario, t.state):
+        choice.input(team_sessions, filters, [t.table, t.pick], api_visibility="private")
+    for date in (t.date_from, t.date_to):
+        date.submit(team_sessions, filters, [t.table, t.pick], api_visibility="private")
 
     def team_changed(team_id: str, request: gr.Request) -> Any:
         with shown_as_toast():
