@@ -431,6 +431,11 @@ def test_the_manager_overrides_a_score_with_a_reason(h: WebHandlers) -> None:
     assert "by maria" in h.open_session(rita, session_id).grade  # the rep reads who changed the score, and why
     assert len(h.services.grades.versions(maria, session_id)) == 1  # the AI's grade is kept as it was
 
+    md = h.override_score(maria, session_id, "clarity", ai, "On reflection the AI had it right")
+    assert f"Clarity: **{ai}** (AI: {ai}) - by maria, " in md  # the newest counts
+    assert f"*replaced:* Clarity: {new} (AI: {ai}) - by maria, " in md  # and the one it replaced stays on record
+    assert "She said it in one plain sentence" in md
+
 
 @pytest.fixture
 def clocked(tmp_path: Path, content, embedder) -> Iterator[tuple[WebHandlers, Clock]]:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trainer.errors import AccessDenied, InputError
 from trainer.services.access import grade_not_found, require_actor, sees_user
@@ -41,16 +41,20 @@ class GradeView:
     scores: dict[str, int]  # criterion id -> effective score
     total: float | None  # effective total
     percent: float | None  # effective total as a percentage of the maximum
+    replaced: list[GradeOverride] = field(default_factory=list)  # earlier overrides a newer one replaced, oldest first
 
 
 def grade_view(grade: Grade, overrides: list[GradeOverride]) -> GradeView:
-    counted = latest_overrides(o for o in overrides if o.grade_id == grade.id)
+    mine = sorted((o for o in overrides if o.grade_id == grade.id), key=lambda o: o.created_at)
+    counted = latest_overrides(mine)
+    in_force = {o.id for o in counted.values()}
     return GradeView(
         grade=grade,
         overrides={cid: o for (_gid, cid), o in counted.items()},
         scores=effective_scores(grade, counted),
         total=effective_total(grade, counted),
         percent=effective_percent(grade, counted),
+        replaced=[o for o in mine if o.id not in in_force],
     )
 
 

@@ -242,7 +242,7 @@ class TeamHandlers:
     def grade_text(self, actor: Actor, session: PracticeSession, view: GradeView | None) -> str:
         """The stored grade as markdown, each override with the name of who made it."""
         names: dict[str, str] = {}
-        for o in view.overrides.values() if view else ():
+        for o in [*view.overrides.values(), *view.replaced] if view else ():
             if o.created_by not in names:
                 try:
                     names[o.created_by] = self.services.users.get_user(actor, o.created_by).username

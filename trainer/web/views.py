@@ -152,6 +152,12 @@ def stored_grade_markdown(view: GradeView | None, session: PracticeSession, name
                 f"- {criterion_label(cid)}: **{o.score}** (AI: {o.ai_score}) - by {who}, {when(o.created_at)} UTC: "
                 f"{o.comment}"
             )
+        for o in view.replaced:  # the audit trail: what a newer override replaced
+            who = (names or {}).get(o.created_by, "a manager")
+            lines.append(
+                f"- *replaced:* {criterion_label(o.criterion_id)}: {o.score} (AI: {o.ai_score}) - by {who}, "
+                f"{when(o.created_at)} UTC: {o.comment}"
+            )
         total = f"{view.total:g}/{view.grade.max_total:g}" if view.total is not None and view.grade.max_total else ""
         lines += ["", f"**Total with overrides: {total}**", ""]
         md += "\n".join(lines)
