@@ -145,6 +145,8 @@ def test_weak_call_gets_grounded_suggestions_and_markdown(grading) -> None:  # t
         assert needle in md, needle
     assert f"outcome: {OUTCOME_WORDS[grade.outcome]} -" in md and "_" not in OUTCOME_WORDS[grade.outcome]
     assert md.index("## Next time, try") < md.index("## Quality check")  # what to do next comes first
+    cited = next(cit for c in grade.criteria for cit in c.citations)
+    assert f"(`{cited.passage_id}`)" in md  # the command line keeps the ids a coach can look up
 
 
 def test_injected_instructions_change_nothing(grading) -> None:  # type: ignore[no-untyped-def]

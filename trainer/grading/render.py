@@ -14,7 +14,7 @@ _READING = {
 }
 
 
-def _criterion_md(c: CriterionGrade, override: int | None = None) -> list[str]:
+def _criterion_md(c: CriterionGrade, override: int | None = None, passage_ids: bool = True) -> list[str]:
     heading = f"### {c.id.replace('_', ' ').capitalize()} - {c.score}/{c.max}"
     if override is not None:
         heading = f"### {c.id.replace('_', ' ').capitalize()} - {override}/{c.max} (manager; AI: {c.score}/{c.max})"
@@ -24,7 +24,8 @@ def _criterion_md(c: CriterionGrade, override: int | None = None) -> list[str]:
     if c.evidence:
         out.append("")
     for cit in c.citations:
-        out.append(f"- playbook: *{cit.heading_path}* (`{cit.passage_id}`): {' '.join(cit.text.split())}")
+        ref = f" (`{cit.passage_id}`)" if passage_ids else ""
+        out.append(f"- playbook: *{cit.heading_path}*{ref}: {' '.join(cit.text.split())}")
     if c.citations:
         out.append("")
     return out
@@ -44,9 +45,11 @@ def grade_markdown(
     title: str = "Call grade",
     overrides: dict[str, int] | None = None,
     total_with_overrides: float | None = None,
+    passage_ids: bool = True,
 ) -> str:
     """The grade for people. With a manager's `overrides` (criterion id -> score), the overridden scores and the
-    total that counts are shown where the AI's would be, the AI's beside them."""
+    total that counts are shown where the AI's would be, the AI's beside them. Without `passage_ids` (the web
+    app), a citation shows its heading and text but not the store's id of the passage."""
     lines = [f"# {title}", ""]
     if grade.status == "failed":
         return "\n".join([*lines, f"**Grade failed:** {grade.reason}", ""])
@@ -70,7 +73,7 @@ def grade_markdown(
         lines.append("")
     lines += ["## Quality check", ""]
     for c in grade.criteria:
-        lines += _criterion_md(c, overrides.get(c.id))
+        lines += _criterion_md(c, overrides.get(c.id), passage_ids)
     lines += ["## The four movements", ""]
     for m in grade.movements:
         mark = "reached" if m.reached else "missed"

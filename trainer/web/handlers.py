@@ -155,7 +155,7 @@ class WebHandlers(TeamHandlers):
             return "*Call ended. No grader is configured, so it is not graded.*"
         from trainer.grading.render import grade_markdown
 
-        return self._with_drill_verdict(actor, session, grade_markdown(grade))
+        return self._with_drill_verdict(actor, session, grade_markdown(grade, passage_ids=False))
 
     def _with_drill_verdict(self, actor: Actor, session: PracticeSession, md: str) -> str:
         """A drill attempt's grade opens with the verdict against the drill's pass mark, and what is left."""

@@ -143,6 +143,7 @@ def stored_grade_markdown(view: GradeView | None, session: PracticeSession, name
         title=f"Call grade (version {view.grade.version})",
         overrides={cid: o.score for cid, o in view.overrides.items()},
         total_with_overrides=view.total,
+        passage_ids=False,
     )
     if view.overrides:
         lines = ["", "## Manager overrides", ""]
