@@ -27,7 +27,7 @@ from trainer.services.grading import GradingService
 from trainer.services.live_calls import LiveCalls
 from trainer.services.passwords import Passwords
 from trainer.services.practice import PracticeService
-from trainer.services.records import Actor
+from trainer.services.records import Actor, Drill
 from trainer.settings import get_settings
 from trainer.web.handlers import WebHandlers
 from trainer.web.ui import ExportFolder
@@ -544,3 +544,17 @@ def test_the_rep_s_open_call_is_found_after_a_reload(h: WebHandlers) -> None:
     assert h.open_call(rita) == session_id and h.open_call(raj) is None  # only one's own
     h.hang_up(rita, session_id)
     assert h.open_call(rita) is None
+
+
+def test_the_coach_hears_when_a_pass_mark_is_out_of_reach(h: WebHandlers) -> None:
+    colin = login(h, "colin")
+    rita = h.services.users.authenticate("rita", DEMO_PASSWORD)
+    assert rita is not None
+
+    def drill(persona_id: str, scenario: str, pass_mark: int) -> Drill:
+        return h.create_drill(colin, persona_id=persona_id, scenario=scenario, pass_mark=pass_mark, rep_ids=[rita.id])
+
+    exit_drill = drill("marcus_hale", "C", 75)  # Marcus no longer has the problem: the call to make is a clean exit
+    assert "may not be reachable" in (h.drill_caveat(exit_drill) or "")
+    assert h.drill_caveat(drill("marcus_hale", "C", 60)) is None
+    assert h.drill_caveat(drill("dana_okafor", "A", 90)) is None  # the problem is real: any mark can be earned

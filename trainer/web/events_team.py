@@ -86,6 +86,9 @@ def wire_team(
             )
             table = h.team_drills(actor)
         gr.Info(f"Drill '{drill.title}' created and assigned.")
+        caveat = h.drill_caveat(drill)
+        if caveat:
+            gr.Warning(caveat, title="About the pass mark")
         return f"Created **{drill.title}**.", frame(table), gr.Dropdown(choices=table.choices, value=drill.id)
 
     d.create.click(

@@ -23,6 +23,9 @@ from trainer.web.views import Table, TrendPoints
 TREND_PERIODS = ("week", "day", "month")
 
 
+CLEAN_EXIT_TYPICAL_PERCENT = 67  # 8 of 12: what a coach gives a textbook clean exit (calibration c04)
+
+
 class TeamHandlers:
     services: Services
     content: Content
@@ -78,6 +81,21 @@ class TeamHandlers:
         )
         self.services.drills.assign(actor, drill.id, user_ids=list(rep_ids or []), whole_team=whole_team)
         return drill
+
+    def drill_caveat(self, drill: Drill) -> str | None:
+        """A word to the coach when the drill's pass mark is above what its best call usually earns: where the COO
+        does not have the problem, a textbook clean exit scores about 8 of 12 (the coach's label of calibration call
+        c04), because the quality check gives little for a constraint nobody has."""
+        scenario = next(
+            (spec for sid, spec in self.content.personas[drill.persona_id].scenarios.items() if sid == drill.scenario),
+            None,
+        )
+        if scenario is None or scenario.pattern_applies or drill.pass_mark <= CLEAN_EXIT_TYPICAL_PERCENT:
+            return None
+        return (
+            f"In this scenario the COO does not have the problem, so the right call is a clean exit, which usually "
+            f"scores about {CLEAN_EXIT_TYPICAL_PERCENT} %: a pass mark of {drill.pass_mark} % may not be reachable."
+        )
 
     def team_drills(self, actor: Actor | None, team_id: str | None = None) -> Table:
         """The team's drills with how many assigned reps passed, are in progress, have not started, ..."""
