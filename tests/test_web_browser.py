@@ -309,12 +309,19 @@ def test_a_rep_abandons_a_call_and_it_is_not_graded(chromium: Any, app: tuple[st
     page = _login(chromium, url, "rita")
     msg = _call_and_open(page)
 
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "drop this call?" - no: the call goes on
+    page.locator("#abandon-call").click()
+    msg.fill("Where does a truck wait longest?")
+    msg.press("Enter")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(3, timeout=WAIT_MS)
+
+    page.once("dialog", lambda dialog: dialog.accept())  # yes: dropped
     page.locator("#abandon-call").click()
     expect(page.locator("#grade")).to_contain_text("Call abandoned", timeout=WAIT_MS)
     msg.fill("Are you still there?")
     msg.press("Enter")
     expect(page.get_by_text("ended").first).to_be_visible(timeout=WAIT_MS)  # nothing more is said on this call
-    expect(page.locator("#chat [data-testid='user']")).to_have_count(1)
+    expect(page.locator("#chat [data-testid='user']")).to_have_count(2)
 
     page.get_by_role("tab", name="My sessions").click()
     expect(page.locator("#my-sessions")).to_contain_text("abandoned", timeout=WAIT_MS)

@@ -12,6 +12,9 @@ from trainer.web.handlers import WebHandlers
 from trainer.web.layout import GRADE_PLACEHOLDER, PracticeArea, SessionsArea
 from trainer.web.ui import clicked_choice, frame, shown_as_toast, username
 
+# a browser confirm before a call is dropped: Abandon sits next to Hang up and cannot be undone
+CONFIRM_ABANDON = "() => confirm('Drop this call without a grade? It cannot be picked up again.')"
+
 
 def wire_calls(
     blocks: gr.Blocks,
@@ -165,15 +168,18 @@ def wire_calls(
 
     then_lists_refreshed(p.hang_up.click(hang_up, [p.state], [p.grade, p.state, p.chat], api_name="hang_up"))
 
-    def abandon(state: dict | None, request: gr.Request) -> tuple:
+    def abandon(state: dict | None, sure: bool, request: gr.Request) -> tuple:
         if not state or state.get("ended"):
             gr.Warning("No call in progress." if not state else "This call has ended: nothing to abandon.")
+            return gr.skip(), gr.skip()
+        if not sure:  # the rep said no to "drop this call?": it goes on
             return gr.skip(), gr.skip()
         with shown_as_toast():
             md = h.abandon_call(who(request), state["session_id"])
         return md, {**state, "ended": True}
 
-    then_lists_refreshed(p.abandon.click(abandon, [p.state], [p.grade, p.state], api_name="abandon_call"))
+    asked = p.abandon.click(None, None, [p.sure], js=CONFIRM_ABANDON, api_visibility="private")
+    then_lists_refreshed(asked.then(abandon, [p.state, p.sure], [p.grade, p.state], api_name="abandon_call"))
 
     # ---------------------------------------------------------------------------------------- my sessions
 

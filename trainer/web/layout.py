@@ -28,6 +28,7 @@ class PracticeArea:
     abandon: gr.Button
     grade: gr.Markdown
     state: gr.State  # {"session_id", "messages", "ended"} of the call on screen
+    sure: gr.Checkbox  # hidden: the rep's answer to "drop this call?" (a browser confirm)
 
 
 def practice_area(difficulties: list[str], default_difficulty: str) -> PracticeArea:
@@ -54,8 +55,22 @@ def practice_area(difficulties: list[str], default_difficulty: str) -> PracticeA
                 abandon = gr.Button("Abandon call", elem_id="abandon-call")
         with gr.Column(scale=2):
             grade = gr.Markdown(GRADE_PLACEHOLDER, elem_id="grade")
+    sure = gr.Checkbox(visible=False)
     return PracticeArea(
-        persona, scenario, difficulty, drill, start, title, chat, msg, send, hang_up, abandon, grade, gr.State(None)
+        persona,
+        scenario,
+        difficulty,
+        drill,
+        start,
+        title,
+        chat,
+        msg,
+        send,
+        hang_up,
+        abandon,
+        grade,
+        gr.State(None),
+        sure,
     )
 
 
