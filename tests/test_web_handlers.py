@@ -95,6 +95,7 @@ def test_a_rep_calls_hears_the_coo_and_gets_a_grade(h: WebHandlers, content) -> 
 
     mine = h.my_sessions(rita)
     assert [c[1] for c in mine.choices] == [view.session_id]
+    assert mine.headers[:3] == ["Started (UTC)", "Score", "Outcome"]  # how it went, before the long columns
     row = dict(zip(mine.headers, mine.rows[0], strict=True))
     assert row["Outcome"] == "hung up" and row["Score"].endswith("%)")
     detail = h.open_session(rita, view.session_id)
@@ -405,7 +406,7 @@ def test_the_manager_overrides_a_score_with_a_reason(h: WebHandlers) -> None:
             h.override_score(who, session_id, "clarity", new, "a reason")
     with pytest.raises(InputError, match="say why"):
         h.override_score(maria, session_id, "clarity", new, "   ")
-    with pytest.raises(InputError, match=f"from 0 to {top}"):
+    with pytest.raises(InputError, match=f"a score for clarity is a whole number from 0 to {top}"):
         h.override_score(maria, session_id, "clarity", top + 1, "too generous")
     with pytest.raises(InputError, match="whole number"):
         h.override_score(maria, session_id, "clarity", "2.5", "half marks")
