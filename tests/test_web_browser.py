@@ -150,7 +150,7 @@ def test_a_rep_calls_the_coo_and_reads_the_grade(chromium: Any, app: tuple[str, 
     expect(page.locator("#chat")).to_contain_text("You hung up. The call is over")
 
     page.get_by_role("tab", name="My sessions").click()
-    expect(page.locator("#my-sessions")).to_contain_text("hung up", timeout=WAIT_MS)
+    expect(page.locator("#my-sessions")).to_contain_text("rep hung up", timeout=WAIT_MS)
     page.locator("#my-sessions [data-testid='cell-0-2']").click()  # a click on the row opens the call
     expect(page.locator("#my-grade")).to_contain_text("Quality check", timeout=WAIT_MS)
     expect(page.locator("#my-chat")).to_contain_text(OPENER[:40])
@@ -172,6 +172,7 @@ def test_when_the_coo_ends_the_call_the_chat_says_so_and_the_grade_appears(
     expect(page.locator("#grade")).to_contain_text("Quality check", timeout=WAIT_MS)
     page.get_by_role("tab", name="My sessions").click()
     expect(page.locator("#my-sessions")).to_contain_text("Dana Okafor", timeout=WAIT_MS)
+    expect(page.locator("#my-sessions")).to_contain_text("COO deferred")  # who ended it, said
 
 
 def test_choosing_a_drill_shows_the_call_it_sets(chromium: Any, app: tuple[str, Services]) -> None:

@@ -97,7 +97,7 @@ def test_a_rep_calls_hears_the_coo_and_gets_a_grade(h: WebHandlers, content) -> 
     assert [c[1] for c in mine.choices] == [view.session_id]
     assert mine.headers[:3] == ["Started (UTC)", "Score", "Outcome"]  # how it went, before the long columns
     row = dict(zip(mine.headers, mine.rows[0], strict=True))
-    assert row["Outcome"] == "hung up" and row["Score"].endswith("%)")
+    assert row["Outcome"] == "rep hung up" and row["Score"].endswith("%)")
     detail = h.open_session(rita, view.session_id)
     assert [m["role"] for m in detail.messages] == ["assistant", "user", "assistant"]
     assert detail.messages[1]["content"] == OPENER and "## Quality check" in detail.grade and not detail.active
@@ -241,7 +241,7 @@ def test_the_manager_reviews_team_sessions_and_exports_csv(h: WebHandlers) -> No
     table = h.team_sessions(maria)
     assert {c[1] for c in table.choices} == {graded, still_open}
     rows = {r[1]: dict(zip(table.headers, r, strict=True)) for r in table.rows}
-    assert rows["rita"]["Outcome"] == "hung up" and rows["rita"]["Score"]
+    assert rows["rita"]["Outcome"] == "rep hung up" and rows["rita"]["Score"]
     assert rows["raj"]["Outcome"] == "open" and rows["raj"]["Score"] == ""
     assert {c[1] for c in h.team_sessions(maria, rep_id=rita.id).choices} == {graded}
     assert {c[1] for c in h.team_sessions(maria, state="active").choices} == {still_open}

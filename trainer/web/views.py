@@ -113,12 +113,16 @@ def score_text(view: GradeView | None) -> str:
     return f"{view.total:g}/{g.max_total:g} ({view.percent or 0:.0f} %){marked}"
 
 
+# who ended the call, said: "hung up" alone was used both when the rep hung up and when the COO did
+_OUTCOME_WORDS = {"hung_up": "COO hung up", "deferred": "COO deferred"}
+
+
 def outcome_text(session: PracticeSession) -> str:
     if session.state == "active":
         return "open"
     if session.state == "abandoned":
         return "abandoned"
-    return (session.outcome or "hung up").replace("_", " ")
+    return _OUTCOME_WORDS.get(session.outcome or "", (session.outcome or "rep hung up").replace("_", " "))
 
 
 def criterion_label(criterion_id: str) -> str:
