@@ -189,6 +189,10 @@ def test_choosing_a_drill_shows_the_call_it_sets(chromium: Any, app: tuple[str, 
     expect(page.locator("#scenario input")).to_have_value(re.compile("^C"))
     expect(page.locator("#difficulty input")).to_have_value("hard")
     expect(page.locator("#persona input")).to_be_disabled()  # the drill sets the call
+    _call_and_open(page)
+    page.locator("#hang-up").click()
+    expect(page.locator("#grade")).to_contain_text("Drill 'Know when to leave'", timeout=WAIT_MS)
+    expect(page.locator("#drill input")).to_have_value(re.compile("2 attempts left"), timeout=WAIT_MS)  # refreshed
     page.locator("#drill input").click()
     page.get_by_role("option", name="(free practice)").click()
     expect(page.locator("#persona input")).to_be_enabled(timeout=WAIT_MS)

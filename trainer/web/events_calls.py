@@ -10,7 +10,7 @@ import gradio as gr
 from trainer.errors import RunError, UserError
 from trainer.web.handlers import WebHandlers
 from trainer.web.layout import GRADE_PLACEHOLDER, PracticeArea, SessionsArea
-from trainer.web.ui import clicked_choice, frame, shown_as_toast, username
+from trainer.web.ui import clicked_choice, frame, keeps_outputs, shown_as_toast, username
 
 # a browser confirm before a call is dropped: Abandon sits next to Hang up and cannot be undone
 CONFIRM_ABANDON = "() => confirm('Drop this call without a grade? It cannot be picked up again.')"
@@ -66,18 +66,19 @@ def wire_calls(
     practice_tab.select(refresh_drills, [p.drill], [p.drill], api_visibility="private")
 
     def then_lists_refreshed(event: Any) -> None:
-        """After a call ends (hung up or abandoned): My sessions and the drill choices show it."""
+        """After a call is abandoned from My sessions (another call may be on Practice): the lists show it."""
         event.then(load_mine, outputs=[m.table, m.pick], api_visibility="private").then(
             refresh_drills, [p.drill], [p.drill], api_visibility="private"
         )
 
     def scenarios_for(persona_id: str, scenario: str, request: gr.Request) -> Any:
-        """The persona's scenarios; the one chosen stays when the new persona has it (a drill sets both at once)."""
+        """The persona's scenarios; the one chosen stays when the new persona has it too."""
         with shown_as_toast():
             choices = h.scenario_choices(who(request), persona_id)
         return gr.Dropdown(choices=choices, value=scenario if scenario in {s for _, s in choices} else "A")
 
-    p.persona.change(scenarios_for, [p.persona, p.scenario], [p.scenario], api_visibility="private")
+    # on the user's choice only: a drill sets the COO and the scenario together (drill_chosen)
+    p.persona.input(scenarios_for, [p.persona, p.scenario], [p.scenario], api_visibility="private")
 
     def drill_chosen(drill_id: str, request: gr.Request) -> tuple:
         """A drill sets the COO, the scenario and the difficulty (shown, not editable); free practice frees them."""
@@ -95,19 +96,15 @@ def wire_calls(
 
     p.drill.change(drill_chosen, [p.drill], [p.persona, p.scenario, p.difficulty], api_visibility="private")
 
+    @keeps_outputs(4)
     def start(
         persona_id: str, scenario: str, difficulty: str, drill_id: str, state: dict | None, request: gr.Request
     ) -> tuple:
         if state and not state.get("ended"):  # the call on screen stays as it is
             gr.Warning("You are still on a call: hang up (or abandon it) before you start another.", title="On a call")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        try:
+        with shown_as_toast():
             view = h.start_call(who(request), persona_id, scenario, difficulty, drill_id or None)
-        except UserError as exc:  # a warning, not an error over every panel: nothing was started or changed
-            gr.Warning(str(exc), title="Not started")
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        except RunError as exc:
-            raise gr.Error(f"something failed: {exc}", title="Run failed", print_exception=False) from None
         state = {"session_id": view.session_id, "messages": view.messages, "ended": False}
         return view.title, view.messages, GRADE_PLACEHOLDER, state
 
@@ -151,9 +148,7 @@ def wire_calls(
         yield messages, gr.skip(), new_state, grade
 
     for trigger in (p.msg.submit, p.send.click):
-        then_lists_refreshed(
-            trigger(send, [p.msg, p.state], [p.chat, p.msg, p.state, p.grade], api_visibility="private")
-        )
+        trigger(send, [p.msg, p.state], [p.chat, p.msg, p.state, p.grade], api_visibility="private")
 
     def hang_up(state: dict | None, request: gr.Request) -> tuple:
         if not state:
@@ -166,7 +161,7 @@ def wire_calls(
         messages = [*state["messages"], ended_line("You hung up.")]
         return md, {**state, "ended": True, "messages": messages}, messages
 
-    then_lists_refreshed(p.hang_up.click(hang_up, [p.state], [p.grade, p.state, p.chat], api_name="hang_up"))
+    p.hang_up.click(hang_up, [p.state], [p.grade, p.state, p.chat], api_name="hang_up")
 
     def abandon(state: dict | None, sure: bool, request: gr.Request) -> tuple:
         if not state or state.get("ended"):
@@ -179,7 +174,11 @@ def wire_calls(
         return md, {**state, "ended": True}
 
     asked = p.abandon.click(None, None, [p.sure], js=CONFIRM_ABANDON, api_visibility="private")
-    then_lists_refreshed(asked.then(abandon, [p.state, p.sure], [p.grade, p.state], api_name="abandon_call"))
+    asked.then(abandon, [p.state, p.sure], [p.grade, p.state], api_name="abandon_call")
+    # the grade panel changes when a call ends (hung up, ended by the COO, abandoned) or starts: the lists follow
+    p.grade.change(load_mine, outputs=[m.table, m.pick], api_visibility="private").then(
+        refresh_drills, [p.drill], [p.drill], api_visibility="private"
+    )
 
     # ---------------------------------------------------------------------------------------- my sessions
 
